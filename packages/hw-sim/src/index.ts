@@ -1,0 +1,41 @@
+export {
+  bigIntToHalves,
+  halvesToBigInt,
+  high32,
+  isAddress,
+  isAligned,
+  isPowerOfTwo,
+  joinHalves,
+  low32,
+} from './bits';
+export { Cpu } from './cpu/cpu';
+export { CACHE_LINE_SIZE, DataCache, type DataCacheConfig, DataCacheCounters } from './cpu/data-cache';
+export {
+  BusError,
+  type BusAccessKind,
+  ERRNO,
+  type ErrnoCode,
+  hex,
+  InvariantError,
+  isErrnoCode,
+  SocmemError,
+} from './errors/index';
+export { DEFAULT_RAM, createMachine, Machine, type MachineConfig, type MachineCounters } from './machine';
+export { Bus, BusCounters } from './memory/bus';
+export { DevicePort } from './memory/device-port';
+export { FRAME_SIZE } from './memory/frames';
+export type { MmioDevice, MmioRegion } from './memory/mmio';
+export { MAX_PHYS_ADDR, Ram, type RamBankConfig } from './memory/ram';
+export { RamBank } from './memory/ram-bank';
+export { SimClock } from './observability/clock';
+export { type DiagnosticEvent, Diagnostics } from './observability/diagnostics';
+export { type FailPolicy, FailPoints } from './observability/fail-points';
+export { SeededRng } from './observability/rng';
+export { type TraceEvent, type TraceEvents, type TraceListener, TraceStream } from './observability/trace';
+export type { LeakReportEntry, PageAllocator } from './page-allocator/page-allocator';
+export {
+  SIMPLE_MAX_ORDER,
+  SimplePageAllocator,
+  type SimplePageAllocatorConfig,
+  type SimplePageAllocatorDeps,
+} from './page-allocator/simple-page-allocator';

@@ -1,0 +1,217 @@
+import { BusError } from '../errors/bus-error';
+import { InvariantError } from '../errors/invariant-error';
+import { hex } from '../errors/socmem-error';
+import {
+  FRAME_MASK,
+  FRAME_SIZE,
+  FRAMES_PER_LEAF,
+  LEAF_MASK,
+  LEAF_SHIFT,
+  ZERO_FRAME_BYTES,
+  ZERO_FRAME_WORDS,
+  ZERO_LEAF_BYTES,
+  ZERO_LEAF_WORDS,
+} from './frames';
+
+const INVERSE_FRAME_SIZE = 1 / FRAME_SIZE;
+
+/** One contiguous bank of simulated DRAM at a physical base, stored sparsely. */
+export class RamBank {
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
+  /** First physical address past the bank. */
+  readonly end: number;
+  /** Frames that hold data (written at least once and not zeroed whole since). */
+  touchedFrames = 0;
+  private readonly byteLeaves: (readonly Uint8Array[])[];
+  private readonly wordLeaves: (readonly Uint32Array[])[];
+
+  constructor(name: string, base: number, size: number) {
+    this.name = name;
+    this.base = base;
+    this.size = size;
+    this.end = base + size;
+    const leafCount = Math.ceil(size / FRAME_SIZE / FRAMES_PER_LEAF);
+    this.byteLeaves = new Array<readonly Uint8Array[]>(leafCount).fill(ZERO_LEAF_BYTES);
+    this.wordLeaves = new Array<readonly Uint32Array[]>(leafCount).fill(ZERO_LEAF_WORDS);
+  }
+
+  /** True when [pa, pa + size) lies inside this bank. */
+  contains(pa: number, size = 1): boolean {
+    return pa >= this.base && pa + size <= this.end;
+  }
+
+  read8(pa: number): number {
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    return this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]![pa & FRAME_MASK]!;
+  }
+
+  read16(pa: number): number {
+    const offset = pa & FRAME_MASK;
+    if (offset === FRAME_MASK) return this.read8(pa) | (this.read8(pa + 1) << 8);
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    const bytes = this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+    return bytes[offset]! | (bytes[offset + 1]! << 8);
+  }
+
+  read32(pa: number): number {
+    const offset = pa & FRAME_MASK;
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    if ((offset & 3) === 0) {
+      return this.wordLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]![offset >>> 2]!;
+    }
+    return this.readUnaligned32(pa);
+  }
+
+  write8(pa: number, value: number): void {
+    this.frameBytesForWrite(pa)[pa & FRAME_MASK] = value;
+  }
+
+  write16(pa: number, value: number): void {
+    const offset = pa & FRAME_MASK;
+    if (offset === FRAME_MASK) {
+      this.write8(pa, value & 0xff);
+      this.write8(pa + 1, (value >>> 8) & 0xff);
+      return;
+    }
+    const bytes = this.frameBytesForWrite(pa);
+    bytes[offset] = value;
+    bytes[offset + 1] = value >>> 8;
+  }
+
+  write32(pa: number, value: number): void {
+    const offset = pa & FRAME_MASK;
+    if ((offset & 3) === 0) {
+      const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+      let words = this.wordLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+      if (words === ZERO_FRAME_WORDS) words = this.materialize(frame).words;
+      words[offset >>> 2] = value;
+      return;
+    }
+    for (let index = 0; index < 4; index++) this.write8(pa + index, (value >>> (index * 8)) & 0xff);
+  }
+
+  /** Copies `length` bytes at `pa` into `dst` from `dstOffset`. */
+  read(pa: number, dst: Uint8Array, dstOffset: number, length: number): void {
+    let done = 0;
+    while (done < length) {
+      const at = pa + done;
+      const offset = at & FRAME_MASK;
+      const chunk = Math.min(FRAME_SIZE - offset, length - done);
+      const bytes = this.frameBytes(at);
+      if (bytes === ZERO_FRAME_BYTES) dst.fill(0, dstOffset + done, dstOffset + done + chunk);
+      else if (chunk === FRAME_SIZE) dst.set(bytes, dstOffset + done);
+      else dst.set(bytes.subarray(offset, offset + chunk), dstOffset + done);
+      done += chunk;
+    }
+  }
+
+  /** Copies `length` bytes of `src` from `srcOffset` to `pa`. */
+  write(pa: number, src: Uint8Array, srcOffset: number, length: number): void {
+    let done = 0;
+    while (done < length) {
+      const at = pa + done;
+      const offset = at & FRAME_MASK;
+      const chunk = Math.min(FRAME_SIZE - offset, length - done);
+      const bytes = this.frameBytesForWrite(at);
+      const from = srcOffset + done;
+      if (chunk === FRAME_SIZE && from === 0 && src.length === FRAME_SIZE) bytes.set(src);
+      else bytes.set(src.subarray(from, from + chunk), offset);
+      done += chunk;
+    }
+  }
+
+  /**
+   * Sets `length` bytes at `pa` to `value`. Zeroing a whole frame returns it to the shared
+   * zero frame, so freed-and-zeroed memory costs no host memory.
+   */
+  fill(pa: number, value: number, length: number): void {
+    let done = 0;
+    while (done < length) {
+      const at = pa + done;
+      const offset = at & FRAME_MASK;
+      const chunk = Math.min(FRAME_SIZE - offset, length - done);
+      if (value === 0 && chunk === FRAME_SIZE) this.release(at);
+      else if (value !== 0 || this.frameBytes(at) !== ZERO_FRAME_BYTES) {
+        this.frameBytesForWrite(at).fill(value, offset, offset + chunk);
+      }
+      done += chunk;
+    }
+  }
+
+  /** The frame's bytes for reading (the shared zero frame when untouched). */
+  frameBytes(pa: number): Uint8Array {
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    return this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+  }
+
+  /** The frame's bytes for writing, materialising it on first write. */
+  frameBytesForWrite(pa: number): Uint8Array {
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    const bytes = this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+    return bytes === ZERO_FRAME_BYTES ? this.materialize(frame).bytes : bytes;
+  }
+
+  /** Checks that the byte and word views of every frame agree and the touched count is right. */
+  checkInvariants(): void {
+    let touched = 0;
+    for (let leaf = 0; leaf < this.byteLeaves.length; leaf++) {
+      const bytes = this.byteLeaves[leaf]!;
+      const words = this.wordLeaves[leaf]!;
+      if ((bytes === ZERO_LEAF_BYTES) !== (words === ZERO_LEAF_WORDS)) {
+        throw new InvariantError(`ram bank ${this.name}`, `leaf ${leaf} half materialised`);
+      }
+      for (let index = 0; index < FRAMES_PER_LEAF; index++) {
+        const frameBytes = bytes[index]!;
+        if (frameBytes.buffer !== words[index]!.buffer) {
+          throw new InvariantError(`ram bank ${this.name}`, `frame ${leaf * FRAMES_PER_LEAF + index} views differ`);
+        }
+        if (frameBytes !== ZERO_FRAME_BYTES) touched++;
+      }
+    }
+    if (ZERO_FRAME_WORDS.some((word) => word !== 0)) {
+      throw new InvariantError(`ram bank ${this.name}`, 'the shared zero frame was written');
+    }
+    if (touched !== this.touchedFrames) {
+      throw new InvariantError(`ram bank ${this.name}`, `touchedFrames ${this.touchedFrames}, counted ${touched}`);
+    }
+  }
+
+  private readUnaligned32(pa: number): number {
+    return (
+      (this.read8(pa) | (this.read8(pa + 1) << 8) | (this.read8(pa + 2) << 16) | (this.read8(pa + 3) << 24)) >>> 0
+    );
+  }
+
+  private materialize(frame: number): { bytes: Uint8Array; words: Uint32Array } {
+    const leafIndex = frame >>> LEAF_SHIFT;
+    if (leafIndex >= this.byteLeaves.length) {
+      throw new BusError('write', this.base + frame * FRAME_SIZE, 1, `outside bank ${this.name} (${hex(this.base)}+${hex(this.size)})`);
+    }
+    let byteLeaf = this.byteLeaves[leafIndex]!;
+    let wordLeaf = this.wordLeaves[leafIndex]!;
+    if (byteLeaf === ZERO_LEAF_BYTES) {
+      byteLeaf = ZERO_LEAF_BYTES.slice();
+      wordLeaf = ZERO_LEAF_WORDS.slice();
+      this.byteLeaves[leafIndex] = byteLeaf;
+      this.wordLeaves[leafIndex] = wordLeaf;
+    }
+    const bytes = new Uint8Array(FRAME_SIZE);
+    const words = new Uint32Array(bytes.buffer);
+    (byteLeaf as Uint8Array[])[frame & LEAF_MASK] = bytes;
+    (wordLeaf as Uint32Array[])[frame & LEAF_MASK] = words;
+    this.touchedFrames++;
+    return { bytes, words };
+  }
+
+  private release(pa: number): void {
+    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
+    const leafIndex = frame >>> LEAF_SHIFT;
+    const byteLeaf = this.byteLeaves[leafIndex]!;
+    if (byteLeaf[frame & LEAF_MASK] === ZERO_FRAME_BYTES) return;
+    (byteLeaf as Uint8Array[])[frame & LEAF_MASK] = ZERO_FRAME_BYTES;
+    (this.wordLeaves[leafIndex] as Uint32Array[])[frame & LEAF_MASK] = ZERO_FRAME_WORDS;
+    this.touchedFrames--;
+  }
+}
