@@ -1,0 +1,16 @@
+import { type ErrnoCode, SocmemError } from '@socmem/hw-sim';
+
+/**
+ * A failed `mapPages`: Linux returns an errno and reports through `*mapped` what it mapped
+ * before failing (v7s loops page by page; LPAE maps all or nothing of one table). The
+ * caller (the IOMMU core) unmaps `mapped` bytes to roll back.
+ */
+export class IoPgtableMapError extends SocmemError {
+  readonly mapped: number;
+
+  constructor(code: ErrnoCode, message: string, mapped: number) {
+    super(code, message);
+    this.name = 'IoPgtableMapError';
+    this.mapped = mapped;
+  }
+}
