@@ -39,14 +39,6 @@ export {
   type SimplePageAllocatorConfig,
   type SimplePageAllocatorDeps,
 } from './page-allocator/simple-page-allocator';
-export {
-  ACCESS_EXEC,
-  ACCESS_PRIV,
-  ACCESS_READ,
-  ACCESS_WRITE,
-  type FaultKind,
-  type PageTableFormat,
-  TranslationResult,
-  type Translator,
-  type WalkConfig,
-} from './mmu/translation';
+export * from './devices/index';
+export * from './iommu/index';
+export * from './mmu/index';

@@ -39,7 +39,7 @@ export interface BenchResult {
 
 /** Scale factor for work sizes from SOCMEM_BENCH_SCALE (default 1), for quick runs. */
 export function benchScale(): number {
-  const scale = Number(process.env.SOCMEM_BENCH_SCALE ?? '1');
+  const scale = Number(process.env['SOCMEM_BENCH_SCALE'] ?? '1');
   return Number.isFinite(scale) && scale > 0 ? scale : 1;
 }
 

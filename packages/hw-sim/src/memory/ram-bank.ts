@@ -1,19 +1,10 @@
 import { BusError } from '../errors/bus-error';
 import { InvariantError } from '../errors/invariant-error';
 import { hex } from '../errors/socmem-error';
-import {
-  FRAME_MASK,
-  FRAME_SIZE,
-  FRAMES_PER_LEAF,
-  LEAF_MASK,
-  LEAF_SHIFT,
-  ZERO_FRAME_BYTES,
-  ZERO_FRAME_WORDS,
-  ZERO_LEAF_BYTES,
-  ZERO_LEAF_WORDS,
-} from './frames';
+import { FRAME_MASK, FRAME_SHIFT, FRAME_SIZE, ZERO_FRAME_BYTES, ZERO_FRAME_WORDS } from './frames';
 
 const INVERSE_FRAME_SIZE = 1 / FRAME_SIZE;
+const TWO_POW_31 = 0x8000_0000;
 
 /** One contiguous bank of simulated DRAM at a physical base, stored sparsely. */
 export class RamBank {
@@ -24,17 +15,22 @@ export class RamBank {
   readonly end: number;
   /** Frames that hold data (written at least once and not zeroed whole since). */
   touchedFrames = 0;
-  private readonly byteLeaves: (readonly Uint8Array[])[];
-  private readonly wordLeaves: (readonly Uint32Array[])[];
+  /** Per frame: its bytes (views of the same buffer as `frameWords`). */
+  private readonly frameBytesTable: Uint8Array[];
+  private readonly frameWords: Uint32Array[];
 
   constructor(name: string, base: number, size: number) {
     this.name = name;
     this.base = base;
     this.size = size;
     this.end = base + size;
-    const leafCount = Math.ceil(size / FRAME_SIZE / FRAMES_PER_LEAF);
-    this.byteLeaves = new Array<readonly Uint8Array[]>(leafCount).fill(ZERO_LEAF_BYTES);
-    this.wordLeaves = new Array<readonly Uint32Array[]>(leafCount).fill(ZERO_LEAF_WORDS);
+    // Filled by push so V8 keeps the arrays PACKED (a holey or frozen array is slower to index).
+    this.frameBytesTable = [];
+    this.frameWords = [];
+    for (let frame = 0; frame < size / FRAME_SIZE; frame++) {
+      this.frameBytesTable.push(ZERO_FRAME_BYTES);
+      this.frameWords.push(ZERO_FRAME_WORDS);
+    }
   }
 
   /** True when [pa, pa + size) lies inside this bank. */
@@ -42,25 +38,26 @@ export class RamBank {
     return pa >= this.base && pa + size <= this.end;
   }
 
+  /** Frame index of `pa`: an integer shift for the first 2 GiB of a bank, exact division above. */
+  frameOf(pa: number): number {
+    const offset = pa - this.base;
+    return offset < TWO_POW_31 ? offset >>> FRAME_SHIFT : Math.floor(offset * INVERSE_FRAME_SIZE);
+  }
+
   read8(pa: number): number {
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    return this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]![pa & FRAME_MASK]!;
+    return this.frameBytesTable[this.frameOf(pa)]![pa & FRAME_MASK]!;
   }
 
   read16(pa: number): number {
     const offset = pa & FRAME_MASK;
     if (offset === FRAME_MASK) return this.read8(pa) | (this.read8(pa + 1) << 8);
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    const bytes = this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+    const bytes = this.frameBytesTable[this.frameOf(pa)]!;
     return bytes[offset]! | (bytes[offset + 1]! << 8);
   }
 
   read32(pa: number): number {
     const offset = pa & FRAME_MASK;
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    if ((offset & 3) === 0) {
-      return this.wordLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]![offset >>> 2]!;
-    }
+    if ((offset & 3) === 0) return this.frameWords[this.frameOf(pa)]![offset >>> 2]!;
     return this.readUnaligned32(pa);
   }
 
@@ -83,8 +80,8 @@ export class RamBank {
   write32(pa: number, value: number): void {
     const offset = pa & FRAME_MASK;
     if ((offset & 3) === 0) {
-      const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-      let words = this.wordLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+      const frame = this.frameOf(pa);
+      let words = this.frameWords[frame]!;
       if (words === ZERO_FRAME_WORDS) words = this.materialize(frame).words;
       words[offset >>> 2] = value;
       return;
@@ -142,33 +139,25 @@ export class RamBank {
 
   /** The frame's bytes for reading (the shared zero frame when untouched). */
   frameBytes(pa: number): Uint8Array {
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    return this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+    return this.frameBytesTable[this.frameOf(pa)]!;
   }
 
   /** The frame's bytes for writing, materialising it on first write. */
   frameBytesForWrite(pa: number): Uint8Array {
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    const bytes = this.byteLeaves[frame >>> LEAF_SHIFT]![frame & LEAF_MASK]!;
+    const frame = this.frameOf(pa);
+    const bytes = this.frameBytesTable[frame]!;
     return bytes === ZERO_FRAME_BYTES ? this.materialize(frame).bytes : bytes;
   }
 
   /** Checks that the byte and word views of every frame agree and the touched count is right. */
   checkInvariants(): void {
     let touched = 0;
-    for (let leaf = 0; leaf < this.byteLeaves.length; leaf++) {
-      const bytes = this.byteLeaves[leaf]!;
-      const words = this.wordLeaves[leaf]!;
-      if ((bytes === ZERO_LEAF_BYTES) !== (words === ZERO_LEAF_WORDS)) {
-        throw new InvariantError(`ram bank ${this.name}`, `leaf ${leaf} half materialised`);
+    for (let frame = 0; frame < this.frameWords.length; frame++) {
+      const bytes = this.frameBytesTable[frame]!;
+      if (bytes.buffer !== this.frameWords[frame]!.buffer) {
+        throw new InvariantError(`ram bank ${this.name}`, `frame ${frame} views differ`);
       }
-      for (let index = 0; index < FRAMES_PER_LEAF; index++) {
-        const frameBytes = bytes[index]!;
-        if (frameBytes.buffer !== words[index]!.buffer) {
-          throw new InvariantError(`ram bank ${this.name}`, `frame ${leaf * FRAMES_PER_LEAF + index} views differ`);
-        }
-        if (frameBytes !== ZERO_FRAME_BYTES) touched++;
-      }
+      if (bytes !== ZERO_FRAME_BYTES) touched++;
     }
     if (ZERO_FRAME_WORDS.some((word) => word !== 0)) {
       throw new InvariantError(`ram bank ${this.name}`, 'the shared zero frame was written');
@@ -185,33 +174,22 @@ export class RamBank {
   }
 
   private materialize(frame: number): { bytes: Uint8Array; words: Uint32Array } {
-    const leafIndex = frame >>> LEAF_SHIFT;
-    if (leafIndex >= this.byteLeaves.length) {
+    if (frame >= this.frameWords.length) {
       throw new BusError('write', this.base + frame * FRAME_SIZE, 1, `outside bank ${this.name} (${hex(this.base)}+${hex(this.size)})`);
-    }
-    let byteLeaf = this.byteLeaves[leafIndex]!;
-    let wordLeaf = this.wordLeaves[leafIndex]!;
-    if (byteLeaf === ZERO_LEAF_BYTES) {
-      byteLeaf = ZERO_LEAF_BYTES.slice();
-      wordLeaf = ZERO_LEAF_WORDS.slice();
-      this.byteLeaves[leafIndex] = byteLeaf;
-      this.wordLeaves[leafIndex] = wordLeaf;
     }
     const bytes = new Uint8Array(FRAME_SIZE);
     const words = new Uint32Array(bytes.buffer);
-    (byteLeaf as Uint8Array[])[frame & LEAF_MASK] = bytes;
-    (wordLeaf as Uint32Array[])[frame & LEAF_MASK] = words;
+    this.frameBytesTable[frame] = bytes;
+    this.frameWords[frame] = words;
     this.touchedFrames++;
     return { bytes, words };
   }
 
   private release(pa: number): void {
-    const frame = Math.floor((pa - this.base) * INVERSE_FRAME_SIZE);
-    const leafIndex = frame >>> LEAF_SHIFT;
-    const byteLeaf = this.byteLeaves[leafIndex]!;
-    if (byteLeaf[frame & LEAF_MASK] === ZERO_FRAME_BYTES) return;
-    (byteLeaf as Uint8Array[])[frame & LEAF_MASK] = ZERO_FRAME_BYTES;
-    (this.wordLeaves[leafIndex] as Uint32Array[])[frame & LEAF_MASK] = ZERO_FRAME_WORDS;
+    const frame = this.frameOf(pa);
+    if (this.frameBytesTable[frame] === ZERO_FRAME_BYTES) return;
+    this.frameBytesTable[frame] = ZERO_FRAME_BYTES;
+    this.frameWords[frame] = ZERO_FRAME_WORDS;
     this.touchedFrames--;
   }
 }

@@ -23,7 +23,12 @@ export type PageTableFormat =
   | 'mali';
 
 /** Why a translation failed, as the architecture classifies it. */
-export type FaultKind = 'translation' | 'access-flag' | 'permission' | 'address-size' | 'external-abort';
+export type FaultKind =
+  | 'translation'
+  | 'access-flag'
+  | 'permission'
+  | 'address-size'
+  | 'external-abort';
 
 /** Everything a walker needs, as decoded from translation registers (TTBR/TCR/VTCR/...). */
 export interface WalkConfig {
@@ -46,7 +51,25 @@ export interface WalkConfig {
   readonly coherentWalk: boolean;
   /** v7s only: MediaTek 4 GB-mode extension bits (PA bits 32..34 in the descriptor). */
   readonly mtkExtension: boolean;
+  /**
+   * v7s only: SCTLR.AFE (SMMU_CBn_SCTLR.AFE). True (the default, what Linux's v7s code assumes):
+   * the simplified access-permission model, AP[0] is the access flag. False: the full AP[2:0]
+   * model and no access-flag faults (ARM ARM B3.7.1, B3.7.3).
+   */
+  readonly accessFlagEnable?: boolean;
 }
+
+/**
+ * Permission bits of a translation for both privilege levels, as kept in TLB entries:
+ * bits 0..2 = privileged read/write/execute, bits 3..5 = unprivileged read/write/execute.
+ * `(permissions >>> (access & ACCESS_PRIV ? 0 : 3)) & (access & 7)` is what `access` needs.
+ */
+export const PERMISSION_PRIV_READ = 1;
+export const PERMISSION_PRIV_WRITE = 2;
+export const PERMISSION_PRIV_EXEC = 4;
+export const PERMISSION_USER_READ = 8;
+export const PERMISSION_USER_WRITE = 16;
+export const PERMISSION_USER_EXEC = 32;
 
 /**
  * The outcome of one translation, reused across calls so the hot path allocates nothing.
@@ -82,6 +105,21 @@ export class TranslationResult {
   faultLevel = 0;
   /** Memory reads the walk made (0 on a TLB hit). */
   walkReads = 0;
+  /** PERMISSION_* bits for both privilege levels (readable/writable/executable are the access's view). */
+  permissions = 0;
+  /** Stage (1 or 2) of the translation that faulted. */
+  faultStage = 0;
+  /**
+   * Fault status code as the architecture encodes it for the format: the long-descriptor
+   * FSC (ESR/FSR.STATUS, e.g. 0b0001_LL translation, 0b0010_LL access flag, 0b0011_LL
+   * permission, 0b0000_LL address size, 0b0101_LL external abort on walk) or the
+   * short-descriptor FS[4:0] for v7s. 0 on success.
+   */
+  faultStatus = 0;
+  /** The ACCESS_* bits of the access that faulted (its WnR, InD and privilege syndrome bits). */
+  faultAccess = 0;
+  /** External abort on walk: the physical address of the descriptor read that failed (-1 otherwise). */
+  faultDescriptorAddress = -1;
 
   /** Copies another result into this one. */
   copyFrom(other: TranslationResult): void {
@@ -101,6 +139,11 @@ export class TranslationResult {
     this.fault = other.fault;
     this.faultLevel = other.faultLevel;
     this.walkReads = other.walkReads;
+    this.permissions = other.permissions;
+    this.faultStage = other.faultStage;
+    this.faultStatus = other.faultStatus;
+    this.faultAccess = other.faultAccess;
+    this.faultDescriptorAddress = other.faultDescriptorAddress;
   }
 }
 

@@ -1,0 +1,317 @@
+import {
+  hex,
+  type LeakReportEntry,
+  type Machine,
+  type PageAllocator,
+  SocmemError,
+} from '@socmem/hw-sim';
+import {
+  defaultOrders,
+  MAX_NR_ZONES,
+  MIGRATE_MOVABLE,
+  migratetypeIsMergeable,
+  ZONE_DMA32,
+  ZONE_NAMES,
+  ZONE_NORMAL,
+} from './constants';
+import { FreeArea } from './free-area';
+import { __GFP_DMA32, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
+import { OwnerRegistry } from './owner-registry';
+import {
+  PB_MIGRATE_ISOLATE_BIT,
+  PG_ALLOCATED,
+  PG_BUDDY,
+  PG_HEAD,
+  PG_RESERVED,
+  PageFrames,
+} from './page-frames';
+import { Migrator } from './migrate';
+import { PageblockOps } from './pageblock-ops';
+import { Rmqueue } from './rmqueue';
+
+/** How to build a buddy allocator. */
+export interface BuddyAllocatorOptions {
+  /** Bytes per page: 4096 (default), 16384 or 65536. RAM frames stay 4 KiB underneath. */
+  readonly pageSize?: number;
+  /** Default by page size: 9 for 4 KiB (2 MiB pageblocks), 11 for 16 KiB, 13 for 64 KiB. */
+  readonly pageblockOrder?: number;
+  /** Default by page size: 10 for 4 KiB, 11 for 16 KiB, 13 for 64 KiB. */
+  readonly maxPageOrder?: number;
+  /** Physical ranges to manage. Default: every RAM bank of the machine. */
+  readonly ranges?: readonly { readonly base: number; readonly size: number }[];
+  readonly name?: string;
+}
+
+/**
+ * Linux's zoned buddy page allocator with migratetypes (mm/page_alloc.c, v6.16), over the
+ * machine's RAM. Every frame starts reserved (as under memblock); `freeBootMemory` hands
+ * ranges over, as `memblock_free_all` does. Implements hw-sim's {@link PageAllocator}
+ * (unmovable, zeroed pages), so io-pgtable can allocate page tables from it.
+ * Fail point: `buddy-alloc`.
+ */
+export class BuddyAllocator implements PageAllocator {
+  readonly name: string;
+  readonly machine: Machine;
+  readonly pageSize: number;
+  readonly maxPageOrder: number;
+  readonly pageblockOrder: number;
+  readonly frames: PageFrames;
+  readonly freeArea: FreeArea;
+  readonly pageblocks: PageblockOps;
+  readonly owners = new OwnerRegistry();
+  /** Nesting depth of `memalloc_pin_save` (PF_MEMALLOC_PIN): while > 0, movable requests may not use CMA. */
+  memallocPinDepth = 0;
+  readonly migrator: Migrator;
+  private readonly rmqueueOps: Rmqueue;
+  /** Pages ever handed to the allocator (managed pages), per zone. */
+  readonly managedPages = new Float64Array(MAX_NR_ZONES);
+
+  constructor(machine: Machine, options: BuddyAllocatorOptions = {}) {
+    const pageSize = options.pageSize ?? 4096;
+    if (pageSize !== 4096 && pageSize !== 16384 && pageSize !== 65536) {
+      throw new SocmemError('EINVAL', `buddy allocator: page size ${pageSize} is not 4K, 16K or 64K`);
+    }
+    const defaults = defaultOrders(pageSize);
+    const maxPageOrder = options.maxPageOrder ?? defaults.maxPageOrder;
+    const pageblockOrder = options.pageblockOrder ?? Math.min(defaults.pageblockOrder, maxPageOrder);
+    if (!Number.isInteger(maxPageOrder) || maxPageOrder < 1 || maxPageOrder > 20) {
+      throw new SocmemError('EINVAL', `buddy allocator: MAX_PAGE_ORDER ${maxPageOrder} is outside 1..20`);
+    }
+    if (!Number.isInteger(pageblockOrder) || pageblockOrder < 1 || pageblockOrder > maxPageOrder) {
+      throw new SocmemError('EINVAL', `buddy allocator: pageblock order ${pageblockOrder} is outside 1..${maxPageOrder}`);
+    }
+    this.name = options.name ?? 'buddy';
+    this.machine = machine;
+    this.pageSize = pageSize;
+    this.maxPageOrder = maxPageOrder;
+    this.pageblockOrder = pageblockOrder;
+    const ranges = options.ranges ?? machine.ram.banks.map((bank) => ({ base: bank.base, size: bank.size }));
+    this.frames = new PageFrames(ranges, pageSize, pageblockOrder);
+    this.freeArea = new FreeArea(this.frames, maxPageOrder);
+    this.pageblocks = new PageblockOps(this.frames, this.freeArea, this, maxPageOrder);
+    this.rmqueueOps = new Rmqueue(this.frames, this.freeArea, this.pageblocks, maxPageOrder);
+    this.migrator = new Migrator(this);
+  }
+
+  /** Physical address of a pfn. */
+  pfnToPhys(pfn: number): number {
+    return pfn * this.pageSize;
+  }
+
+  /** Pfn of a physical address (rounded down). */
+  physToPfn(pa: number): number {
+    return Math.floor(pa / this.pageSize);
+  }
+
+  /**
+   * Hands reserved memory to the allocator (`memblock_free_all` / `free_reserved_page`): every
+   * frame of [startPfn, endPfn) still reserved is freed in the largest aligned blocks.
+   */
+  freeBootMemory(startPfn: number, endPfn: number): void {
+    const frames = this.frames;
+    let pfn = startPfn;
+    while (pfn < endPfn) {
+      const span = frames.spanOf(pfn);
+      if (span === null) {
+        pfn++;
+        continue;
+      }
+      const stop = Math.min(endPfn, span.endPfn);
+      const index = span.offset + (pfn - span.startPfn);
+      if ((frames.flags[index]! & PG_RESERVED) === 0) {
+        pfn++;
+        continue;
+      }
+      let order = 0;
+      while (order < this.maxPageOrder && pfn % 2 ** (order + 1) === 0 && pfn + 2 ** (order + 1) <= stop && this.allReserved(index, 2 ** (order + 1))) order++;
+      frames.flags.fill(0, index, index + 2 ** order);
+      this.managedPages[span.zone]! += 2 ** order;
+      this.freeOne(index, order);
+      pfn += 2 ** order;
+    }
+  }
+
+  /**
+   * Allocates 2^order pages with Linux's GFP semantics and returns the frame index of the
+   * first. Movable requests may use CMA pageblocks (ALLOC_CMA) unless PF_MEMALLOC_PIN is set.
+   * Zones: __GFP_DMA32 requests only ZONE_DMA32; others try ZONE_NORMAL, then ZONE_DMA32.
+   * Throws ENOMEM when no zone has such a block.
+   */
+  allocFrames(gfp: number, order: number, ownerId: number): number {
+    if (!Number.isInteger(order) || order < 0 || order > this.maxPageOrder) {
+      throw new SocmemError('EINVAL', `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`);
+    }
+    if (this.machine.failPoints.shouldFail('buddy-alloc')) {
+      throw new SocmemError('ENOMEM', `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`);
+    }
+    const migratetype = gfpMigratetype(gfp);
+    const allocCma = migratetype === MIGRATE_MOVABLE && this.memallocPinDepth === 0;
+    let index = -1;
+    if ((gfp & __GFP_DMA32) === 0) index = this.rmqueueOps.rmqueue(ZONE_NORMAL, order, migratetype, allocCma);
+    if (index < 0) index = this.rmqueueOps.rmqueue(ZONE_DMA32, order, migratetype, allocCma);
+    if (index < 0) {
+      throw new SocmemError('ENOMEM', `${this.name}: no free block of order ${order} for ${this.owners.name(ownerId)}`);
+    }
+    this.prepNewPage(index, order, ownerId);
+    if ((gfp & __GFP_ZERO) !== 0) this.machine.cpu.fill(this.pfnToPhys(this.frames.pfnOf(index)), 0, this.pageSize * 2 ** order);
+    if (this.machine.trace.active) this.emitTrace('alloc', index, order, ownerId);
+    return index;
+  }
+
+  /** `alloc_pages(gfp, order)` returning the pfn. */
+  allocPagesGfp(gfp: number, order: number, owner: string): number {
+    return this.frames.pfnOf(this.allocFrames(gfp, order, this.owners.id(owner)));
+  }
+
+  /** Frees a block allocated by `allocFrames`/`allocPagesGfp` (`__free_pages`). */
+  freeFrames(index: number, order: number): void {
+    const frames = this.frames;
+    const flags = frames.flags[index]!;
+    if ((flags & (PG_ALLOCATED | PG_HEAD)) !== (PG_ALLOCATED | PG_HEAD) || frames.order[index] !== order) {
+      throw new SocmemError('EINVAL', `${this.name}: pfn ${hex(frames.pfnOf(index))} is not an allocated block of order ${order}`);
+    }
+    if ((flags & ~(PG_ALLOCATED | PG_HEAD)) !== 0) {
+      throw new SocmemError('EINVAL', `${this.name}: pfn ${hex(frames.pfnOf(index))} belongs to a movable user or CMA and is freed by it`);
+    }
+    if (this.machine.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
+    this.releaseFrames(index, 2 ** order);
+    this.freeOne(index, order);
+  }
+
+  /** `__free_pages(pfn_to_page(pfn), order)`. */
+  freePfn(pfn: number, order: number): void {
+    this.freeFrames(this.frames.requireIndex(pfn, this.name), order);
+  }
+
+  /** PageAllocator: 2^order unmovable pages, zeroed through the CPU. */
+  allocPages(order: number, owner: string): number {
+    return this.pfnToPhys(this.allocPagesGfp(GFP_KERNEL | __GFP_ZERO, order, owner));
+  }
+
+  /** PageAllocator: frees a block returned by `allocPages`. */
+  freePages(pa: number, order: number): void {
+    if (pa % this.pageSize !== 0) throw new SocmemError('EINVAL', `${this.name}: ${hex(pa)} is not page aligned`);
+    this.freePfn(pa / this.pageSize, order);
+  }
+
+  /** Pages still allocated, by owner (movable users and CMA allocations included). */
+  leakReport(): LeakReportEntry[] {
+    const frames = this.frames;
+    const pages = new Map<number, number>();
+    const allocations = new Map<number, number>();
+    for (let index = 0; index < frames.frameCount; index++) {
+      const flags = frames.flags[index]!;
+      if ((flags & PG_ALLOCATED) === 0) continue;
+      const owner = frames.owner[index]!;
+      pages.set(owner, (pages.get(owner) ?? 0) + 1);
+      if ((flags & PG_HEAD) !== 0) allocations.set(owner, (allocations.get(owner) ?? 0) + 1);
+    }
+    return [...pages.entries()]
+      .map(([owner, count]) => ({ owner: this.owners.name(owner), pages: count, allocations: allocations.get(owner) ?? 0 }))
+      .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+  }
+
+  /** Free pages of a zone (NR_FREE_PAGES: isolated pages excluded). */
+  zoneFreePages(zone: number): number {
+    return this.freeArea.zoneFreePages(zone);
+  }
+
+  /** Free pages in CMA pageblocks of a zone (NR_FREE_CMA_PAGES). */
+  zoneFreeCmaPages(zone: number): number {
+    return this.freeArea.zoneFreeCmaPages(zone);
+  }
+
+  /** NR_FREE_PAGES over all zones. */
+  get freePageCount(): number {
+    let total = 0;
+    for (let zone = 0; zone < MAX_NR_ZONES; zone++) total += this.freeArea.zoneFreePages(zone);
+    return total;
+  }
+
+  /** NR_FREE_CMA_PAGES over all zones (/proc/meminfo CmaFree, in pages). */
+  get freeCmaPageCount(): number {
+    let total = 0;
+    for (let zone = 0; zone < MAX_NR_ZONES; zone++) total += this.freeArea.zoneFreeCmaPages(zone);
+    return total;
+  }
+
+  /** Name of a zone id. */
+  zoneName(zone: number): string {
+    return ZONE_NAMES[zone] ?? `zone${zone}`;
+  }
+
+  /**
+   * `__free_one_page`: merges the block with free buddies of equal order (never across pageblocks
+   * of differing types unless both are mergeable; the buddy's pageblocks then take this type)
+   * and puts the result on the free list of its pageblock's type.
+   */
+  freeOne(index: number, order: number): void {
+    const frames = this.frames;
+    const pbOrder = this.pageblockOrder;
+    let pfn = frames.pfnOf(index);
+    const span = frames.spanOf(pfn)!;
+    const blockFlags = frames.pageblock[index >>> pbOrder]!;
+    while (order < this.maxPageOrder) {
+      const size = 2 ** order;
+      // pfn & size is exact for pfns below 2^53 (ToInt32 keeps the low 32 bits).
+      const delta = (pfn & size) === 0 ? size : -size;
+      const buddyPfn = pfn + delta;
+      if (buddyPfn < span.startPfn || buddyPfn >= span.endPfn) break;
+      const buddy = index + delta;
+      if ((frames.flags[buddy]! & PG_BUDDY) === 0 || frames.order[buddy] !== order) break;
+      let retype = false;
+      if (order >= pbOrder) {
+        const buddyFlags = frames.pageblock[buddy >>> pbOrder]!;
+        if (buddyFlags !== blockFlags) {
+          const isolated = ((buddyFlags | blockFlags) & PB_MIGRATE_ISOLATE_BIT) !== 0;
+          if (isolated || !migratetypeIsMergeable(buddyFlags) || !migratetypeIsMergeable(blockFlags)) break;
+          retype = true;
+        }
+      }
+      this.freeArea.remove(buddy, span.zone);
+      if (retype) frames.pageblock.fill(blockFlags, buddy >>> pbOrder, (buddy + size) >>> pbOrder);
+      if (delta < 0) {
+        index = buddy;
+        pfn = buddyPfn;
+      }
+      order++;
+    }
+    this.freeArea.add(index, order, frames.effectiveType(index >>> pbOrder), span.zone);
+  }
+
+  /** Marks `count` frames from `index` as one allocation of `order` owned by `ownerId`. */
+  prepNewPage(index: number, order: number, ownerId: number): void {
+    const frames = this.frames;
+    const count = 2 ** order;
+    frames.flags.fill(PG_ALLOCATED, index, index + count);
+    frames.owner.fill(ownerId, index, index + count);
+    frames.flags[index] = PG_ALLOCATED | PG_HEAD;
+    frames.order[index] = order;
+    frames.refcount[index] = 1;
+  }
+
+  /** Clears the allocation state of `count` frames before they go back to the free lists. */
+  releaseFrames(index: number, count: number): void {
+    const frames = this.frames;
+    frames.flags.fill(0, index, index + count);
+    frames.owner.fill(0, index, index + count);
+    frames.refcount.fill(0, index, index + count);
+    frames.pinCount.fill(0, index, index + count);
+  }
+
+  private allReserved(index: number, count: number): boolean {
+    const flags = this.frames.flags;
+    for (let k = index; k < index + count; k++) if (flags[k] !== PG_RESERVED) return false;
+    return true;
+  }
+
+  private emitTrace(op: 'alloc' | 'free', index: number, order: number, ownerId: number): void {
+    this.machine.trace.emit('alloc', {
+      op,
+      allocator: this.name,
+      pa: this.pfnToPhys(this.frames.pfnOf(index)),
+      order,
+      owner: this.owners.name(ownerId),
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_TYPES } from './constants';
+import { PG_BUDDY, type PageFrames } from './page-frames';
+
+/**
+ * `zone->free_area[order].free_list[migratetype]` for every zone: intrusive doubly linked
+ * lists threaded through the frames' `next`/`prev` arrays, plus the counters Linux keeps
+ * (`nr_free` per order, NR_FREE_PAGES and NR_FREE_CMA_PAGES per zone).
+ */
+export class FreeArea {
+  readonly orders: number;
+  /** Head frame index per (zone, order, migratetype); -1 when empty. */
+  readonly heads: Int32Array;
+  /** Blocks per (zone, order, migratetype). */
+  readonly blocks: Int32Array;
+  /** Free pages per (zone, migratetype). */
+  readonly pagesByType: Float64Array;
+  private readonly frames: PageFrames;
+
+  constructor(frames: PageFrames, maxPageOrder: number) {
+    this.frames = frames;
+    this.orders = maxPageOrder + 1;
+    const lists = MAX_NR_ZONES * this.orders * MIGRATE_TYPES;
+    this.heads = new Int32Array(lists).fill(-1);
+    this.blocks = new Int32Array(lists);
+    this.pagesByType = new Float64Array(MAX_NR_ZONES * MIGRATE_TYPES);
+  }
+
+  listIndex(zone: number, order: number, migratetype: number): number {
+    return (zone * this.orders + order) * MIGRATE_TYPES + migratetype;
+  }
+
+  /** Puts the block headed by `index` on the (zone, order, migratetype) list, at the head. */
+  add(index: number, order: number, migratetype: number, zone: number): void {
+    const frames = this.frames;
+    const list = this.listIndex(zone, order, migratetype);
+    const head = this.heads[list]!;
+    frames.flags[index] = frames.flags[index]! | PG_BUDDY;
+    frames.order[index] = order;
+    frames.listType[index] = migratetype;
+    frames.prev[index] = -1;
+    frames.next[index] = head;
+    if (head >= 0) frames.prev[head] = index;
+    this.heads[list] = index;
+    this.blocks[list]!++;
+    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! += 2 ** order;
+  }
+
+  /** Takes the block headed by `index` off its list. */
+  remove(index: number, zone: number): void {
+    const frames = this.frames;
+    const order = frames.order[index]!;
+    const migratetype = frames.listType[index]!;
+    const list = this.listIndex(zone, order, migratetype);
+    const prev = frames.prev[index]!;
+    const next = frames.next[index]!;
+    if (prev >= 0) frames.next[prev] = next;
+    else this.heads[list] = next;
+    if (next >= 0) frames.prev[next] = prev;
+    frames.flags[index] = frames.flags[index]! & ~PG_BUDDY;
+    this.blocks[list]!--;
+    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! -= 2 ** order;
+  }
+
+  /** Head of a list, or -1. */
+  first(zone: number, order: number, migratetype: number): number {
+    return this.heads[this.listIndex(zone, order, migratetype)]!;
+  }
+
+  /** NR_FREE_PAGES: free pages of a zone; isolated free pages do not count (account_freepages). */
+  zoneFreePages(zone: number): number {
+    let total = 0;
+    for (let type = 0; type < MIGRATE_TYPES; type++) {
+      if (type !== MIGRATE_ISOLATE) total += this.pagesByType[zone * MIGRATE_TYPES + type]!;
+    }
+    return total;
+  }
+
+  /** NR_FREE_CMA_PAGES of a zone. */
+  zoneFreeCmaPages(zone: number): number {
+    return this.pagesByType[zone * MIGRATE_TYPES + MIGRATE_CMA]!;
+  }
+
+  /** Free pages of one migratetype in a zone. */
+  freePagesOfType(zone: number, migratetype: number): number {
+    return this.pagesByType[zone * MIGRATE_TYPES + migratetype]!;
+  }
+
+  /** `nr_free` of one order in a zone (all migratetypes). */
+  blocksOfOrder(zone: number, order: number): number {
+    let total = 0;
+    for (let type = 0; type < MIGRATE_TYPES; type++) total += this.blocks[this.listIndex(zone, order, type)]!;
+    return total;
+  }
+}

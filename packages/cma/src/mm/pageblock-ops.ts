@@ -1,0 +1,122 @@
+import { hex, SocmemError } from '@socmem/hw-sim';
+import { MIGRATE_ISOLATE } from './constants';
+import type { FreeArea } from './free-area';
+import { PB_MIGRATE_ISOLATE_BIT, PG_BUDDY, type PageFrames } from './page-frames';
+
+/** What pageblock operations need from the allocator: freeing a block through the merge path. */
+export interface BlockFreer {
+  freeOne(index: number, order: number): void;
+}
+
+/**
+ * Pageblock migratetype changes (mm/page_alloc.c `move_freepages_block`, mm/page_isolation.c).
+ * Invariant kept: a free block is on the list of the (effective) type of every pageblock it
+ * covers; a free block larger than a pageblock whose type is about to change is split first,
+ * as `split_large_buddy` does since Linux 6.10.
+ */
+export class PageblockOps {
+  private readonly frames: PageFrames;
+  private readonly area: FreeArea;
+  private readonly freer: BlockFreer;
+  private readonly maxPageOrder: number;
+  /** Scratch lists for re-freeing a pageblock's free blocks; a pageblock holds at most 2^order blocks. */
+  private readonly scratchIndex: Int32Array;
+  private readonly scratchOrder: Uint8Array;
+
+  constructor(frames: PageFrames, area: FreeArea, freer: BlockFreer, maxPageOrder: number) {
+    this.frames = frames;
+    this.area = area;
+    this.freer = freer;
+    this.maxPageOrder = maxPageOrder;
+    this.scratchIndex = new Int32Array(2 ** frames.pageblockOrder);
+    this.scratchOrder = new Uint8Array(2 ** frames.pageblockOrder);
+  }
+
+  /** Sets a pageblock's migratetype and moves its free pages to the new type's lists. */
+  setPageblockType(block: number, migratetype: number): void {
+    this.splitCoveringBlock(block);
+    const frames = this.frames;
+    frames.pageblock[block] = (frames.pageblock[block]! & PB_MIGRATE_ISOLATE_BIT) | migratetype;
+    this.moveFreePages(block, frames.effectiveType(block));
+  }
+
+  /**
+   * `set_migratetype_isolate`: marks the pageblock isolated and moves its free pages to the
+   * MIGRATE_ISOLATE lists, so nothing allocates them. EBUSY when already isolated.
+   */
+  isolate(block: number): void {
+    const frames = this.frames;
+    if (frames.isIsolated(block)) {
+      throw new SocmemError('EBUSY', `page isolation: pageblock at pfn ${hex(frames.pfnOf(block << frames.pageblockOrder))} is already isolated`);
+    }
+    this.splitCoveringBlock(block);
+    frames.pageblock[block] = frames.pageblock[block]! | PB_MIGRATE_ISOLATE_BIT;
+    this.moveFreePages(block, MIGRATE_ISOLATE);
+  }
+
+  /**
+   * `unset_migratetype_isolate`: restores the pageblock's type and gives its free pages back
+   * through the merge path, so they coalesce with their buddies again.
+   */
+  unisolate(block: number): void {
+    const frames = this.frames;
+    if (!frames.isIsolated(block)) return;
+    const zone = frames.zoneOfIndex(block << frames.pageblockOrder);
+    let count = 0;
+    this.forEachFreeBlock(block, (index) => {
+      this.scratchIndex[count] = index;
+      this.scratchOrder[count] = frames.order[index]!;
+      count++;
+    });
+    for (let k = 0; k < count; k++) this.area.remove(this.scratchIndex[k]!, zone);
+    frames.pageblock[block] = frames.pageblock[block]! & ~PB_MIGRATE_ISOLATE_BIT;
+    for (let k = 0; k < count; k++) this.freer.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
+  }
+
+  /** Splits a free block of more than a pageblock that covers `block` into pageblock-sized pieces. */
+  splitCoveringBlock(block: number): void {
+    const frames = this.frames;
+    const pbOrder = frames.pageblockOrder;
+    const start = block << pbOrder;
+    const pfn = frames.pfnOf(start);
+    const span = frames.spanOf(pfn)!;
+    for (let order = pbOrder + 1; order <= this.maxPageOrder; order++) {
+      // Buddy blocks are aligned in pfn space, not in frame-index space.
+      const headPfn = pfn - (pfn % 2 ** order);
+      if (headPfn < span.startPfn) break;
+      const head = start - (pfn - headPfn);
+      if ((frames.flags[head]! & PG_BUDDY) === 0 || frames.order[head]! !== order) continue;
+      const zone = span.zone;
+      const type = frames.listType[head]!;
+      this.area.remove(head, zone);
+      for (let piece = head; piece < head + 2 ** order; piece += 2 ** pbOrder) this.area.add(piece, pbOrder, type, zone);
+      return;
+    }
+  }
+
+  /** Moves every free block inside a pageblock onto `migratetype`'s lists. */
+  private moveFreePages(block: number, migratetype: number): void {
+    const zone = this.frames.zoneOfIndex(block << this.frames.pageblockOrder);
+    this.forEachFreeBlock(block, (index, order) => {
+      if (this.frames.listType[index] === migratetype) return;
+      this.area.remove(index, zone);
+      this.area.add(index, order, migratetype, zone);
+    });
+  }
+
+  /** Calls `body` for each free block inside a pageblock (which never straddles it after a split). */
+  private forEachFreeBlock(block: number, body: (index: number, order: number) => void): void {
+    const frames = this.frames;
+    const start = block << frames.pageblockOrder;
+    const end = start + 2 ** frames.pageblockOrder;
+    for (let index = start; index < end; ) {
+      if ((frames.flags[index]! & PG_BUDDY) !== 0) {
+        const order = frames.order[index]!;
+        body(index, order);
+        index += 2 ** order;
+      } else {
+        index++;
+      }
+    }
+  }
+}

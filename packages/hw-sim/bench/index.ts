@@ -1,0 +1,4 @@
+import { runBenchSuite } from '@socmem/bench';
+import { coreBenchCases } from './core';
+
+runBenchSuite('hw-sim', [...coreBenchCases()]);

@@ -1,0 +1,166 @@
+import type { DescriptorReader } from './descriptor-reader';
+import type { LpaeGeometry } from './lpae-geometry';
+import { applyAccess } from './permissions';
+import type { TranslationResult, WalkConfig } from './translation';
+import { walkFault } from './walk-fault';
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** Descriptor bit 10 (AF) in the low half. */
+const AF = 0x400;
+/** Upper-attribute bits in the high half: UXN/XN (54), PXN (53). */
+const HI_XN = 1 << 22;
+const HI_PXN = 1 << 21;
+/** Table-descriptor attributes (bits 63:59) in the high half. */
+const HI_NS_TABLE = 1 << 31;
+const HI_AP_TABLE_RO = 1 << 30;
+const HI_AP_TABLE_NO_EL0 = 1 << 29;
+const HI_UXN_TABLE = 1 << 28;
+const HI_PXN_TABLE = 1 << 27;
+
+/**
+ * The address field of an LPAE descriptor, bits [47:shift] (ARM ARM D8.3), plus PA[51:48]
+ * from bits [15:12] with a 64K granule and 52-bit output (FEAT_LPA).
+ */
+function descriptorAddress(lo: number, hi: number, shift: number, pa52: boolean): number {
+  let high = hi & 0xffff;
+  if (pa52) high |= ((lo >>> 12) & 0xf) << 16;
+  if (shift >= 32) {
+    high &= ~((1 << (shift - 32)) - 1);
+    return high * TWO_POW_32;
+  }
+  const low = (lo & ~((1 << shift) - 1)) >>> 0;
+  return high * TWO_POW_32 + low;
+}
+
+/** The index of `inputAddress` at a level: `bits` bits above `shift`. */
+function levelIndex(inputAddress: number, shift: number, bits: number): number {
+  const above =
+    inputAddress < TWO_POW_32 && shift < 32
+      ? inputAddress >>> shift
+      : Math.floor(inputAddress / 2 ** shift);
+  return bits >= 31 ? above % 2 ** bits : above & ((1 << bits) - 1);
+}
+
+/**
+ * Walks VMSAv8-64 / VMSAv7-LPAE / Mali tables (ARM ARM D8.2-D8.4; QEMU get_phys_addr_lpae and
+ * smmu_ptw_64_s1/s2; reference io-pgtable.md §2, §7). Check order at a descriptor: fault on an
+ * invalid or reserved descriptor (translation), output or next-table address above the output
+ * size (address size), then at the leaf AF (access flag) before permission (ARM ARM D8.5.1).
+ */
+export function walkLpae(
+  reader: DescriptorReader,
+  geometry: LpaeGeometry,
+  config: WalkConfig,
+  inputAddress: number,
+  access: number,
+  out: TranslationResult,
+): boolean {
+  // An input address outside the T0SZ/VTCR.T0SZ range faults before any read: a level-0
+  // translation fault (ARM ARM D8.2.5 / FSC 0b000100; SMMUv2 reports it as TF).
+  if (!(inputAddress >= 0 && inputAddress < geometry.inputLimit))
+    return walkFault(out, 'translation', 0, config, access);
+  // A TTBR base above the output size is an address-size fault at level 0 (FSC 0b000000:
+  // "level 0 of translation or translation table base register").
+  let table = config.tableBase;
+  if (table >= geometry.outputLimit) return walkFault(out, 'address-size', 0, config, access);
+  let level = geometry.startLevel;
+  let indexBits = geometry.startIndexBits;
+  let tableHi = 0;
+  const isMali = config.format === 'mali';
+  for (;;) {
+    const shift = geometry.levelShift[level]!;
+    const descriptorPa = table + levelIndex(inputAddress, shift, indexBits) * 8;
+    out.walkReads++;
+    if (!reader.read64(descriptorPa, config.coherentWalk)) {
+      out.faultDescriptorAddress = descriptorPa;
+      return walkFault(out, 'external-abort', level, config, access);
+    }
+    const lo = reader.lo;
+    const hi = reader.hi;
+    if ((lo & 1) === 0) return walkFault(out, 'translation', level, config, access);
+    const type = lo & 3;
+    if (level < 3 && type === 3) {
+      const next = descriptorAddress(lo, hi, geometry.granuleShift, geometry.pa52);
+      if (next >= geometry.outputLimit)
+        return walkFault(out, 'address-size', level, config, access);
+      if (geometry.tableAttributes) tableHi |= hi & 0xf800_0000;
+      table = next;
+      level++;
+      indexBits = geometry.stride;
+      continue;
+    }
+    // A leaf: a level-3 page (0b11; Mali 0b01) or a block where the granule allows one.
+    // A level-3 0b01 (LPAE) or a block at any other level is a translation fault.
+    if (level === 3 ? type !== geometry.pageType : (geometry.blockLevels & (1 << level)) === 0) {
+      return walkFault(out, 'translation', level, config, access);
+    }
+    const size = 2 ** shift;
+    const base = descriptorAddress(lo, hi, shift, geometry.pa52);
+    if (base >= geometry.outputLimit) return walkFault(out, 'address-size', level, config, access);
+    out.level = level;
+    out.pageSize = size;
+    out.pa =
+      base +
+      (inputAddress < TWO_POW_32 && shift < 32 ? inputAddress & (size - 1) : inputAddress % size);
+    out.descriptorLo = lo;
+    out.descriptorHi = hi;
+    out.shareability = (lo >>> 8) & 3;
+    if (config.stage === 1) {
+      out.memoryAttributes = (lo >>> 2) & 7;
+      out.nonGlobal = !isMali && (lo & 0x800) !== 0;
+      out.nonSecure = !isMali && ((lo & 0x20) !== 0 || (tableHi & HI_NS_TABLE) !== 0);
+    } else {
+      out.memoryAttributes = (lo >>> 2) & 0xf;
+    }
+    out.permissions = isMali
+      ? maliPermissions(lo, hi)
+      : config.stage === 1
+        ? stage1Permissions(lo, hi, tableHi, config.format === 'lpae64')
+        : stage2Permissions(lo, hi, geometry.stage2Xnx);
+    // Mali has no access flag (Linux never sets AF for ARM_MALI_LPAE).
+    if (!isMali && (lo & AF) === 0) return walkFault(out, 'access-flag', level, config, access);
+    return applyAccess(out, access, config.format, config.stage);
+  }
+}
+
+/**
+ * Stage 1 AP[2:1] (bits 7:6): AP[1] grants EL0 access, AP[2] makes the page read-only
+ * (ARM ARM D8.4.1, Table D8-47). Hierarchical APTable/UXNTable/PXNTable (bits 62:59) further
+ * restrict (D8.4.2). UXN (54) and PXN (53) forbid execution; on VMSAv8-64 a page writable at
+ * EL0 is also privileged-execute-never (D8.4.1.2, "implicit PXN").
+ */
+function stage1Permissions(lo: number, hi: number, tableHi: number, implicitPxn: boolean): number {
+  const readOnly = (lo & 0x80) !== 0 || (tableHi & HI_AP_TABLE_RO) !== 0;
+  const user = (lo & 0x40) !== 0 && (tableHi & HI_AP_TABLE_NO_EL0) === 0;
+  const userWrite = user && !readOnly;
+  let permissions = 1 | (readOnly ? 0 : 2);
+  if ((hi & HI_PXN) === 0 && (tableHi & HI_PXN_TABLE) === 0 && !(implicitPxn && userWrite))
+    permissions |= 4;
+  if (user) permissions |= 8 | (readOnly ? 0 : 16);
+  if ((hi & HI_XN) === 0 && (tableHi & HI_UXN_TABLE) === 0) permissions |= 32;
+  return permissions;
+}
+
+/**
+ * Stage 2 S2AP (bits 7:6: bit 6 read, bit 7 write) for every privilege, and XN (bit 54); with
+ * FEAT_XNX (lpae64) XN[1:0] (bits 54:53): 0b00 executable at EL1 and EL0, 0b01 EL0 only,
+ * 0b10 neither, 0b11 EL1 only (ARM ARM D8.4.3).
+ */
+function stage2Permissions(lo: number, hi: number, xnx: boolean): number {
+  const data = ((lo >>> 6) & 1) | ((lo >>> 6) & 2);
+  let permissions = data | (data << 3);
+  const xn = xnx ? (hi >>> 21) & 3 : (hi >>> 21) & 2;
+  if (xn === 0 || xn === 3) permissions |= 4;
+  if (xn === 0 || xn === 1) permissions |= 32;
+  return permissions;
+}
+
+/**
+ * Mali: HAP-style read (bit 6) and write (bit 7) with no privilege distinction, XN at bit 54
+ * (Linux arm_lpae_prot_to_pte for ARM_MALI_LPAE; reference io-pgtable.md §2.2).
+ */
+function maliPermissions(lo: number, hi: number): number {
+  const data = ((lo >>> 6) & 1) | ((lo >>> 6) & 2);
+  const exec = (hi & HI_XN) === 0 ? 4 : 0;
+  return data | exec | ((data | exec) << 3);
+}

@@ -1,0 +1,153 @@
+import { type Cpu, type Diagnostics, SocmemError } from '@socmem/hw-sim';
+import {
+  IO_PGTABLE_QUIRK_ARM_TTBR1,
+  IO_PGTABLE_QUIRK_NO_WARN,
+  type IommuFlushOps,
+  type IoPgtableCfg,
+  type IoPgtableFmt,
+  type IoPgtableOps,
+} from '../io-pgtable';
+import type { IommuIotlbGather } from '../iotlb-gather';
+import { ARM_LPAE_MAX_LEVELS, ARM_LPAE_WARN_SOURCE } from './constants';
+import { type ArmLpaeGeometry, armLpaeLvlShift } from './geometry';
+import { armLpaeIovaToPhys } from './iova-to-phys';
+import { armLpaeMapPages } from './map';
+import { LPAE_KIND_MALI, type LpaeKind, PteHalves } from './prot-to-pte';
+import type { ArmLpaeTableMemory } from './table-memory';
+import { armLpaeUnmapPages } from './unmap';
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+/**
+ * `struct arm_lpae_io_pgtable`: one set of LPAE tables in simulated RAM and the ops on it.
+ * Fields are public to the arm-lpae files (map, unmap, iova-to-phys, free), not to users.
+ */
+export class ArmLpaeIoPgtable implements IoPgtableOps {
+  readonly fmt: IoPgtableFmt;
+  readonly cfg: IoPgtableCfg;
+  readonly cookie: unknown;
+  readonly kind: LpaeKind;
+  readonly mali: boolean;
+  readonly quirks: number;
+  readonly noWarn: boolean;
+  readonly ttbr1: boolean;
+  readonly coherentWalk: boolean;
+  readonly splitBlockOnPartialUnmap: boolean;
+  readonly cpu: Cpu;
+  readonly diagnostics: Diagnostics;
+  readonly tables: ArmLpaeTableMemory;
+  readonly tlb: IommuFlushOps | null;
+
+  readonly startLevel: number;
+  readonly bitsPerLevel: number;
+  readonly pgdBits: number;
+  /** ARM_LPAE_GRANULE: bytes of a non-start table. */
+  readonly granule: number;
+  readonly granule64k: boolean;
+  readonly ptesPerTable: number;
+  /** ARM_LPAE_PGD_SIZE. */
+  readonly pgdSize: number;
+  pgdPa = 0;
+  /** 2^ias and 2^oas. */
+  readonly iasLimit: number;
+  readonly oasLimit: number;
+  /** pgsize_bitmap as halves, for the `(pgsize & bitmap) != pgsize` check. */
+  readonly pgsizeLo: number;
+  readonly pgsizeHi: number;
+  /** Per level 0..4: ARM_LPAE_BLOCK_SIZE, its inverse (exact), and the index mask. */
+  readonly blockSize = new Float64Array(ARM_LPAE_MAX_LEVELS + 1);
+  readonly invBlockSize = new Float64Array(ARM_LPAE_MAX_LEVELS + 1);
+  readonly indexMask = new Int32Array(ARM_LPAE_MAX_LEVELS + 1);
+
+  /** Scratch prot descriptor of the current map call. */
+  readonly prot = new PteHalves();
+  /** Tables installed by the current map call, undone if it fails (parent entry, table). */
+  readonly installedPtep = new Float64Array(ARM_LPAE_MAX_LEVELS);
+  readonly installedTable = new Float64Array(ARM_LPAE_MAX_LEVELS);
+  installedCount = 0;
+  /** WARN_ONCE state of "Unmap of a partial large IOPTE is not allowed" (once per ops). */
+  partialUnmapWarned = false;
+  freed = false;
+
+  constructor(
+    fmt: IoPgtableFmt,
+    cfg: IoPgtableCfg,
+    cookie: unknown,
+    kind: LpaeKind,
+    geometry: ArmLpaeGeometry,
+    tables: ArmLpaeTableMemory,
+  ) {
+    this.fmt = fmt;
+    this.cfg = cfg;
+    this.cookie = cookie;
+    this.kind = kind;
+    this.mali = kind === LPAE_KIND_MALI;
+    this.quirks = cfg.quirks;
+    this.noWarn = (cfg.quirks & IO_PGTABLE_QUIRK_NO_WARN) !== 0;
+    this.ttbr1 = (cfg.quirks & IO_PGTABLE_QUIRK_ARM_TTBR1) !== 0;
+    this.coherentWalk = cfg.coherentWalk;
+    this.splitBlockOnPartialUnmap = cfg.splitBlockOnPartialUnmap ?? false;
+    this.cpu = cfg.machine.cpu;
+    this.diagnostics = cfg.machine.diagnostics;
+    this.tables = tables;
+    this.tlb = cfg.tlb;
+    this.startLevel = geometry.startLevel;
+    this.bitsPerLevel = geometry.bitsPerLevel;
+    this.pgdBits = geometry.pgdBits;
+    this.granule = 8 * 2 ** geometry.bitsPerLevel;
+    this.granule64k = this.granule === 0x1_0000;
+    this.ptesPerTable = 2 ** geometry.bitsPerLevel;
+    this.pgdSize = 8 * 2 ** geometry.pgdBits;
+    this.iasLimit = 2 ** cfg.ias;
+    this.oasLimit = 2 ** cfg.oas;
+    this.pgsizeLo = cfg.pgsizeBitmap >>> 0;
+    this.pgsizeHi = Math.floor(cfg.pgsizeBitmap / TWO_POW_32) >>> 0;
+    for (let level = 0; level <= ARM_LPAE_MAX_LEVELS; level++) {
+      const shift = armLpaeLvlShift(level, geometry.bitsPerLevel);
+      this.blockSize[level] = 2 ** shift;
+      this.invBlockSize[level] = 2 ** -shift;
+      // ARM_LPAE_LVL_IDX: pgd_bits wide at the start level, bits_per_level below.
+      const bits = level === geometry.startLevel ? geometry.pgdBits : geometry.bitsPerLevel;
+      this.indexMask[level] = bits >= 31 ? -1 : 2 ** bits - 1;
+    }
+  }
+
+  mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
+    if (this.freed) throw this.usedAfterFree();
+    return armLpaeMapPages(this, iova, paddr, pgsize, pgcount, prot);
+  }
+
+  unmapPages(iova: number, pgsize: number, pgcount: number, gather?: IommuIotlbGather | null): number {
+    if (this.freed) throw this.usedAfterFree();
+    return armLpaeUnmapPages(this, iova, pgsize, pgcount, gather ?? null);
+  }
+
+  iovaToPhys(iova: number): number {
+    if (this.freed) throw this.usedAfterFree();
+    return armLpaeIovaToPhys(this, iova);
+  }
+
+  /** ARM_LPAE_LVL_IDX(iova, lvl): exact for every integer below 2^53 and for signed TTBR1 IOVAs. */
+  index(iova: number, level: number): number {
+    return Math.floor(iova * this.invBlockSize[level]!) & this.indexMask[level]!;
+  }
+
+  /** `arm_lpae_max_entries(i)`: entries left in the table page holding index i. */
+  maxEntries(index: number): number {
+    return this.ptesPerTable - (index & (this.ptesPerTable - 1));
+  }
+
+  /** Size of the table at `level`: the PGD at the start level, a granule below. */
+  tableSize(level: number): number {
+    return level === this.startLevel ? this.pgdSize : this.granule;
+  }
+
+  /** A kernel WARN (WARN_ON / WARN_ONCE): a diagnostic event, never an exception. */
+  warn(message: string): void {
+    this.diagnostics.warn(ARM_LPAE_WARN_SOURCE, message);
+  }
+
+  private usedAfterFree(): SocmemError {
+    return new SocmemError('EINVAL', `io-pgtable-arm: ${this.fmt} ops used after freeIoPgtableOps`);
+  }
+}

@@ -1,0 +1,62 @@
+import { type DataCache, type FailPoints, SocmemError, type PageAllocator } from '@socmem/hw-sim';
+import { ARM_LPAE_PAGE_OWNER, IO_PGTABLE_ALLOC_FAIL_POINT } from './constants';
+
+/** Linux's minimum LPAE table allocation: "the HW requires a minimum alignment of at least 64". */
+const MIN_TABLE_ALLOC = 64;
+
+/**
+ * Where LPAE tables live: `__arm_lpae_alloc_pages`, `__arm_lpae_free_pages` and
+ * `__arm_lpae_sync_pte` over a PageAllocator and the CPU cache.
+ *
+ * Every table takes whole pages from the allocator: 2^order pages, naturally aligned, for
+ * max(size, 64) bytes. So a table is aligned to at least its own size and to 64 bytes as
+ * Linux requires; a start-level table smaller than a page (e.g. 32 B for a 32-bit ias) takes
+ * a page of its own, as Linux did before v6.15 (get_order(size)).
+ */
+export class ArmLpaeTableMemory {
+  private readonly allocator: PageAllocator;
+  private readonly cache: DataCache;
+  private readonly failPoints: FailPoints;
+  private readonly coherentWalk: boolean;
+  /** Table pages currently held (for checkInvariants and tests). */
+  pagesHeld = 0;
+
+  constructor(allocator: PageAllocator, cache: DataCache, failPoints: FailPoints, coherentWalk: boolean) {
+    this.allocator = allocator;
+    this.cache = cache;
+    this.failPoints = failPoints;
+    this.coherentWalk = coherentWalk;
+  }
+
+  /**
+   * Allocates a zeroed table of `size` bytes and returns its physical address. With a
+   * non-coherent walk the zeroed table is cleaned to memory (dma_map_single, DMA_TO_DEVICE).
+   * Throws ENOMEM, taking nothing, when the fail point or the allocator fails.
+   */
+  alloc(size: number): number {
+    if (this.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
+      throw new SocmemError('ENOMEM', `io-pgtable-arm: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (table of ${size} bytes)`);
+    }
+    const pa = this.allocator.allocPages(this.orderFor(size), ARM_LPAE_PAGE_OWNER);
+    this.pagesHeld += 2 ** this.orderFor(size);
+    if (!this.coherentWalk) this.cache.clean(pa, size);
+    return pa;
+  }
+
+  /** Returns a table allocated with `alloc(size)`. */
+  free(pa: number, size: number): void {
+    const order = this.orderFor(size);
+    this.allocator.freePages(pa, order);
+    this.pagesHeld -= 2 ** order;
+  }
+
+  /** `__arm_lpae_sync_pte`: cleans `count` descriptors at `ptep` for a non-coherent walker. */
+  sync(ptep: number, count: number): void {
+    if (!this.coherentWalk && count > 0) this.cache.clean(ptep, 8 * count);
+  }
+
+  private orderFor(size: number): number {
+    const pages = Math.ceil(Math.max(size, MIN_TABLE_ALLOC) / this.allocator.pageSize);
+    return Math.ceil(Math.log2(pages));
+  }
+}

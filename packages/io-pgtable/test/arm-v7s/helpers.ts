@@ -1,0 +1,59 @@
+import { createMachine, type Machine } from '@socmem/hw-sim';
+import { armV7sInitFns } from '../../src/arm-v7s/init';
+import {
+  IO_PGTABLE_QUIRK_ARM_NS,
+  type IommuFlushOps,
+  type IoPgtableCfg,
+  IoPgtableFmt,
+  type IoPgtableOps,
+} from '../../src/io-pgtable';
+import type { IommuIotlbGather } from '../../src/iotlb-gather';
+
+export const SZ_4K = 0x1000;
+export const SZ_64K = 0x1_0000;
+export const SZ_1M = 0x10_0000;
+export const SZ_16M = 0x100_0000;
+export const SZ_1G = 0x4000_0000;
+export const SZ_2G = 0x8000_0000;
+
+/** One recorded TLB callback. */
+export type TlbCall =
+  | { op: 'flushAll'; cookie: unknown }
+  | { op: 'flushWalk'; iova: number; size: number; granule: number; cookie: unknown }
+  | { op: 'addPage'; gather: IommuIotlbGather | null; iova: number; granule: number; cookie: unknown };
+
+/** Flush ops that record every call, in order. */
+export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {
+  const calls: TlbCall[] = [];
+  const tlb: IommuFlushOps = {
+    tlbFlushAll: (cookie) => calls.push({ op: 'flushAll', cookie }),
+    tlbFlushWalk: (iova, size, granule, cookie) => calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
+    tlbAddPage: (gather, iova, granule, cookie) => calls.push({ op: 'addPage', gather, iova, granule, cookie }),
+  };
+  return { tlb, calls };
+}
+
+/** The selftest's cfg (ias = oas = 32, coherent, ARM_NS, all four sizes) on a fresh machine. */
+export function v7sCfg(overrides: Partial<IoPgtableCfg> = {}, machine: Machine = createMachine()): IoPgtableCfg {
+  return {
+    quirks: IO_PGTABLE_QUIRK_ARM_NS,
+    pgsizeBitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M,
+    ias: 32,
+    oas: 32,
+    coherentWalk: true,
+    tlb: null,
+    machine,
+    ...overrides,
+  };
+}
+
+/** alloc_io_pgtable_ops(ARM_V7S, cfg, cookie). */
+export function allocV7s(cfg: IoPgtableCfg, cookie: unknown = cfg): IoPgtableOps {
+  return armV7sInitFns.alloc(IoPgtableFmt.ARM_V7S, cfg, cookie);
+}
+
+/** free_io_pgtable_ops: tlb_flush_all, then the format's free. */
+export function freeV7s(ops: IoPgtableOps): void {
+  ops.cfg.tlb?.tlbFlushAll(ops.cookie);
+  armV7sInitFns.free(ops);
+}
