@@ -47,12 +47,16 @@ describe('memparse (lib/cmdline.c)', () => {
 
   it('round-trips every safe value printed in decimal and hex (fast-check)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom('', 'K', 'M', 'G'), (n, suffix) => {
-        const factor = { '': 1, K, M, G }[suffix] ?? 1;
-        if (n * factor > Number.MAX_SAFE_INTEGER) return;
-        expect(memparse(`${n}${suffix}`).value).toBe(n * factor);
-        expect(memparse(`0x${n.toString(16)}${suffix}`).value).toBe(n * factor);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.constantFrom('', 'K', 'M', 'G'),
+        (n, suffix) => {
+          const factor = { '': 1, K, M, G }[suffix] ?? 1;
+          if (n * factor > Number.MAX_SAFE_INTEGER) return;
+          expect(memparse(`${n}${suffix}`).value).toBe(n * factor);
+          expect(memparse(`0x${n.toString(16)}${suffix}`).value).toBe(n * factor);
+        },
+      ),
       { seed: 0xc0de, numRuns: 500 },
     );
   });
@@ -60,11 +64,23 @@ describe('memparse (lib/cmdline.c)', () => {
 
 describe('parseCmaCmdline (kernel/dma/contiguous.c early_cma, dma_contiguous_reserve)', () => {
   it('cma=64M: size only, base 0, no limit, not fixed', () => {
-    expect(parseCmaCmdline('64M')).toEqual({ size: 64 * M, base: 0, limit: 0, fixed: false, ignored: '' });
+    expect(parseCmaCmdline('64M')).toEqual({
+      size: 64 * M,
+      base: 0,
+      limit: 0,
+      fixed: false,
+      ignored: '',
+    });
   });
 
   it('cma=64M@0-4G: anywhere below 4 GiB, not fixed (cma.md §2)', () => {
-    expect(parseCmaCmdline('64M@0-4G')).toEqual({ size: 64 * M, base: 0, limit: 4 * G, fixed: false, ignored: '' });
+    expect(parseCmaCmdline('64M@0-4G')).toEqual({
+      size: 64 * M,
+      base: 0,
+      limit: 4 * G,
+      fixed: false,
+      ignored: '',
+    });
   });
 
   it("'@start' without '-end' sets limit = start + size, which makes the area fixed", () => {
@@ -87,13 +103,17 @@ describe('parseCmaCmdline (kernel/dma/contiguous.c early_cma, dma_contiguous_res
   });
 
   it('is EINVAL without a value, as early_cma("Config string not provided")', () => {
-    expect(() => parseCmaCmdline(undefined)).toThrowError(/EINVAL: cma: config string not provided/);
+    expect(() => parseCmaCmdline(undefined)).toThrowError(
+      /EINVAL: cma: config string not provided/,
+    );
   });
 
   it('strict mode (default) rejects text Linux would silently drop, naming it', () => {
     expect(() => parseCmaCmdline('64Q')).toThrowError(/EINVAL: cma=64Q: unexpected text "Q"/);
     expect(() => parseCmaCmdline('M64')).toThrowError(/unexpected text "64"/);
-    expect(() => parseCmaCmdline('lots')).toThrowError(/EINVAL: cma=lots: expected a size at "lots"/);
+    expect(() => parseCmaCmdline('lots')).toThrowError(
+      /EINVAL: cma=lots: expected a size at "lots"/,
+    );
     expect(() => parseCmaCmdline('64M@')).toThrowError(/expected a base address at ""/);
     expect(() => parseCmaCmdline('64M@0-')).toThrowError(/expected a end address at ""/);
     expect(() => parseCmaCmdline('64M@0-4G,x')).toThrowError(/unexpected text ",x"/);
@@ -111,7 +131,14 @@ describe('parseCmaCmdline (kernel/dma/contiguous.c early_cma, dma_contiguous_res
     expect(parseCmaCmdline('lots', { strict: false })).toMatchObject({ size: 0, ignored: 'lots' });
     // '@' with no number: base 0 and limit = 0 + size, i.e. fixed at 0 (later cma_declare_contiguous
     // turns base 0 into "not fixed").
-    expect(parseCmaCmdline('64M@', { strict: false })).toMatchObject({ base: 0, limit: 64 * M, fixed: true });
-    expect(parseCmaCmdline('64M@1G-2Gjunk', { strict: false })).toMatchObject({ limit: 2 * G, ignored: 'junk' });
+    expect(parseCmaCmdline('64M@', { strict: false })).toMatchObject({
+      base: 0,
+      limit: 64 * M,
+      fixed: true,
+    });
+    expect(parseCmaCmdline('64M@1G-2Gjunk', { strict: false })).toMatchObject({
+      limit: 2 * G,
+      ignored: 'junk',
+    });
   });
 });

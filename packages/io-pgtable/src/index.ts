@@ -28,3 +28,17 @@ export {
 } from './io-pgtable';
 export { IommuIotlbGather, iommuIotlbGatherInit, iommuIotlbGatherQueued } from './iotlb-gather';
 export { IoPgtableMapError } from './map-error';
+export { allocIoPgtableOps, freeIoPgtableOps } from './alloc';
+export { armLpaeInitFns } from './arm-lpae/init';
+export { ARM_LPAE_MAIR, ARM_MALI_LPAE_MEMATTR } from './arm-lpae/registers';
+export {
+  ARM_SMMU_TCR_A1,
+  ARM_SMMU_TCR_EAE,
+  ARM_SMMU_TCR_EPD0,
+  ARM_SMMU_TCR_EPD1,
+  ARM_SMMU_TCR2_SEP_UPSTREAM,
+  ARM_SMMU_VTCR_RES1,
+  type ArmLpaePackedTcr,
+  armLpaePackTcr,
+  armLpaePackVtcr,
+} from './registers';

@@ -32,10 +32,10 @@ function field(value: number, width: number, name: string): number {
  * Packs `cfg.armLpaeS1Cfg.tcr` as `arm_smmu_lpae_tcr` / `arm_smmu_lpae_tcr2` do for an SMMUv2
  * context bank (AArch64 descriptors): TCR = TG0[15:14] | SH0[13:12] | ORGN0[11:10] |
  * IRGN0[9:8] | T0SZ[5:0] | EPD1; with ARM_TTBR1 the fields move up 16 bits to the TTBR1
- * fields (A1 cleared) and EPD0 replaces EPD1. Reference §2.5: S1 4K ias=oas=48 coherent
+ * fields (A1 cleared) and EPD0 replaces EPD1; `aarch32` adds EAE (bit 31). Reference §2.5: S1 4K ias=oas=48 coherent
  * gives tcr64 0x5_0080_3510.
  */
-export function armLpaePackTcr(s1: ArmLpaeS1Cfg, quirks = 0): ArmLpaePackedTcr {
+export function armLpaePackTcr(s1: ArmLpaeS1Cfg, quirks = 0, aarch32 = false): ArmLpaePackedTcr {
   const t = s1.tcr;
   let tcr =
     (field(t.tg, 2, 'tg') << 14) |
@@ -48,6 +48,8 @@ export function armLpaePackTcr(s1: ArmLpaeS1Cfg, quirks = 0): ArmLpaePackedTcr {
   } else {
     tcr |= ARM_SMMU_TCR_EPD1;
   }
+  // arm_smmu_init_context_bank: an AArch32 LPAE context (ARM_32_LPAE_S1) also sets TCR.EAE.
+  if (aarch32) tcr |= ARM_SMMU_TCR_EAE;
   const ips = field(t.ips, 3, 'ips');
   return { tcr: tcr >>> 0, tcr2: (ips | ARM_SMMU_TCR2_SEP_UPSTREAM) >>> 0, tcr64: ips * 2 ** 32 + (tcr >>> 0) };
 }

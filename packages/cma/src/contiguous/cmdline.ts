@@ -106,7 +106,10 @@ function parseNumber(whole: string, text: string, what: string, strict: boolean)
  * Throws EINVAL naming the text when it is missing ("Config string not provided") or, in strict
  * mode (the default), when Linux would silently ignore part of it.
  */
-export function parseCmaCmdline(value: string | undefined, options: CmaCmdlineOptions = {}): CmaCmdline {
+export function parseCmaCmdline(
+  value: string | undefined,
+  options: CmaCmdlineOptions = {},
+): CmaCmdline {
   const strict = options.strict ?? true;
   if (value === undefined) {
     throw new SocmemError('EINVAL', 'cma: config string not provided (early_cma without "=")');
@@ -129,7 +132,10 @@ export function parseCmaCmdline(value: string | undefined, options: CmaCmdlineOp
     }
   }
   if (strict && rest.length > 0) {
-    throw new SocmemError('EINVAL', `cma=${value}: unexpected text "${rest}" (Linux would ignore it)`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma=${value}: unexpected text "${rest}" (Linux would ignore it)`,
+    );
   }
   return { size, base, limit, fixed: base + size === limit, ignored: rest };
 }

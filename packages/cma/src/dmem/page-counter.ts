@@ -30,12 +30,21 @@ export function effectiveProtection(
 ): number {
   const protectedUsage = Math.min(usage, setting);
   // Overcommitted: share the parent's protection in proportion to protected usage.
-  if (siblingsProtected > parentEffective) return mulDiv(protectedUsage, parentEffective, siblingsProtected);
+  if (siblingsProtected > parentEffective)
+    return mulDiv(protectedUsage, parentEffective, siblingsProtected);
   let effective = protectedUsage;
   if (!recursiveProtection) return effective;
   // Undercommitted: hand out the unclaimed remainder in proportion to unprotected usage.
-  if (parentEffective > siblingsProtected && parentUsage > siblingsProtected && usage > protectedUsage) {
-    effective += mulDiv(parentEffective - siblingsProtected, usage - protectedUsage, parentUsage - siblingsProtected);
+  if (
+    parentEffective > siblingsProtected &&
+    parentUsage > siblingsProtected &&
+    usage > protectedUsage
+  ) {
+    effective += mulDiv(
+      parentEffective - siblingsProtected,
+      usage - protectedUsage,
+      parentUsage - siblingsProtected,
+    );
   }
   return effective;
 }
@@ -81,7 +90,8 @@ export class PageCounter<T extends PageCounter<T>> {
   /** page_counter_uncharge: takes `amount` out here and in every ancestor. */
   uncharge(amount: number): void {
     for (let c: PageCounter<T> | null = this; c !== null; c = c.parent) {
-      if (amount > c.usage) throw new InvariantError('page_counter', `underflow: usage ${c.usage} - ${amount}`);
+      if (amount > c.usage)
+        throw new InvariantError('page_counter', `underflow: usage ${c.usage} - ${amount}`);
       c.usage -= amount;
       c.propagateProtectedUsage();
     }

@@ -14,6 +14,7 @@ import {
   ZONE_NAMES,
   ZONE_NORMAL,
 } from './constants';
+import { checkBuddyInvariants } from './buddy-invariants';
 import { FreeArea } from './free-area';
 import { __GFP_DMA32, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
 import { OwnerRegistry } from './owner-registry';
@@ -297,6 +298,11 @@ export class BuddyAllocator implements PageAllocator {
     frames.owner.fill(0, index, index + count);
     frames.refcount.fill(0, index, index + count);
     frames.pinCount.fill(0, index, index + count);
+  }
+
+  /** Checks free lists, counters and frame states (see checkBuddyInvariants). */
+  checkInvariants(): void {
+    checkBuddyInvariants(this);
   }
 
   private allReserved(index: number, count: number): boolean {

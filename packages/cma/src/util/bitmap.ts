@@ -67,6 +67,7 @@ export class Bitmap {
    */
   findNextZeroBit(start: number, end: number = this.size): number {
     const limit = Math.min(end, this.size);
+    this.checkSearch(start, limit);
     if (start >= limit) return limit;
     const words = this.words;
     let index = start >>> 5;
@@ -83,6 +84,7 @@ export class Bitmap {
   /** find_next_bit: the first set bit in [start, end), or `end` when there is none. */
   findNextBit(start: number, end: number = this.size): number {
     const limit = Math.min(end, this.size);
+    this.checkSearch(start, limit);
     if (start >= limit) return limit;
     const words = this.words;
     let index = start >>> 5;
@@ -183,6 +185,21 @@ export class Bitmap {
       at = after;
     }
     return `Bitmap(${this.size} bits, ${this.weight()} set${runs.length > 0 ? `: ${runs.join(',')}` : ''})`;
+  }
+
+  /** Integer, non-negative bounds for the find_next_* searches (start may be past the end). */
+  private checkSearch(start: number, limit: number): void {
+    if (
+      !(limit >= 0) ||
+      (limit | 0) !== limit ||
+      !(start >= 0) ||
+      (start < limit && (start | 0) !== start)
+    ) {
+      throw new SocmemError(
+        'EINVAL',
+        `Bitmap: search from ${start} to ${limit} needs non-negative integers`,
+      );
+    }
   }
 
   private checkRange(operation: string, start: number, count: number): void {

@@ -90,6 +90,9 @@ describe('Bitmap basics', () => {
     expect(() => new Bitmap(1.5)).toThrowError(/size 1.5/);
     expect(() => map.findNextZeroAreaOff(0, 1, 6, 0)).toThrowError(/alignMask 6 is not 2\^k - 1/);
     expect(() => map.findNextZeroAreaOff(-1, 1, 0, 0)).toThrowError(/start -1/);
+    expect(() => map.findNextZeroBit(-1)).toThrowError(/EINVAL: Bitmap: search from -1 to 64/);
+    expect(() => map.findNextBit(0, 2.5)).toThrowError(/search from 0 to 2.5/);
+    expect(map.findNextBit(2 ** 40)).toBe(64); // past the end is fine: returns the end
     expect(map.toString()).toBe('Bitmap(64 bits, 2 set: 1-2)');
   });
 

@@ -1,4 +1,11 @@
-import type { TranslationResult } from '../mmu/translation';
+import type { FaultKind, TranslationResult } from '../mmu/translation';
+
+declare module '../observability/trace' {
+  interface TraceEvents {
+    /** An IOMMU fault: context bank (-1 for an SMMU global fault, 0 for a SysMMU), stream, address, kind, level. */
+    'iommu-fault': { iommu: string; context: number; streamId: number; iova: number; kind: FaultKind; level: number };
+  }
+}
 
 /**
  * What an IOMMU did with one transaction:

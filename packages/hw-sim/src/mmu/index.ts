@@ -9,7 +9,7 @@ export { MmuTranslator } from './mmu-translator';
 export { PageTableWalker, WalkerCounters } from './page-table-walker';
 export { applyAccess, permissionAllows } from './permissions';
 export { type DecodedTcr, decodeTcr } from './tcr';
-export { Tlb, TlbCounters, type TlbOptions } from './tlb';
+export { Tlb, TlbCounters, type TlbEntry, type TlbOptions } from './tlb';
 export {
   ACCESS_EXEC,
   ACCESS_PRIV,

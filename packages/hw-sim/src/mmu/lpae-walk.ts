@@ -1,6 +1,7 @@
 import type { DescriptorReader } from './descriptor-reader';
 import type { LpaeGeometry } from './lpae-geometry';
 import { applyAccess } from './permissions';
+import { POW2 } from './pow2';
 import type { TranslationResult, WalkConfig } from './translation';
 import { walkFault } from './walk-fault';
 
@@ -37,8 +38,8 @@ function levelIndex(inputAddress: number, shift: number, bits: number): number {
   const above =
     inputAddress < TWO_POW_32 && shift < 32
       ? inputAddress >>> shift
-      : Math.floor(inputAddress / 2 ** shift);
-  return bits >= 31 ? above % 2 ** bits : above & ((1 << bits) - 1);
+      : Math.floor(inputAddress / POW2[shift]!);
+  return bits >= 31 ? above % POW2[bits]! : above & ((1 << bits) - 1);
 }
 
 /**
@@ -94,7 +95,7 @@ export function walkLpae(
     if (level === 3 ? type !== geometry.pageType : (geometry.blockLevels & (1 << level)) === 0) {
       return walkFault(out, 'translation', level, config, access);
     }
-    const size = 2 ** shift;
+    const size = POW2[shift]!;
     const base = descriptorAddress(lo, hi, shift, geometry.pa52);
     if (base >= geometry.outputLimit) return walkFault(out, 'address-size', level, config, access);
     out.level = level;

@@ -2,6 +2,7 @@ import { InvariantError } from '../errors/invariant-error';
 import { hex, SocmemError } from '../errors/socmem-error';
 import type { SeededRng } from '../observability/rng';
 import type { TraceStream } from '../observability/trace';
+import { POW2 } from './pow2';
 import type { TranslationResult } from './translation';
 
 declare module '../observability/trace' {
@@ -31,6 +32,22 @@ export class TlbCounters {
   invalidatedEntries = 0;
 }
 
+/** A TLB entry as shown to a person or a test (see {@link Tlb.entries}). */
+export interface TlbEntry {
+  readonly slot: number;
+  /** Start of the input range the entry covers. */
+  readonly inputAddress: number;
+  readonly pageSize: number;
+  /** Output address of `inputAddress`. */
+  readonly pa: number;
+  /** The ASID of a non-global entry; -1 for a global one. */
+  readonly asid: number;
+  readonly vmid: number;
+  readonly level: number;
+  readonly permissions: number;
+  readonly memoryAttributes: number;
+}
+
 export interface TlbOptions {
   readonly name: string;
   /** Number of sets, a power of two. */
@@ -40,8 +57,11 @@ export interface TlbOptions {
 }
 
 const TWO_POW_32 = 0x1_0000_0000;
-const FLAG_NON_GLOBAL = 1;
-const FLAG_NON_SECURE = 2;
+const INVALID = -1;
+/** `asidTag` of a global entry: it matches every ASID. */
+const GLOBAL = -1;
+// Packed `info` word: level [1:0], permissions [7:2], attributes [15:8], shareability [17:16], NS 18.
+const INFO_NS = 1 << 18;
 
 /**
  * A set-associative TLB with seeded random replacement. Entries are tagged by ASID, VMID,
@@ -49,7 +69,9 @@ const FLAG_NON_SECURE = 2;
  * coherent with the page tables: an entry is used until an invalidation removes it.
  *
  * Entries of several page sizes live side by side: each size indexes the sets with its own
- * page number, and a lookup probes the sizes present, smallest first.
+ * page number, and a lookup probes the sizes present, smallest first. A slot-hint table
+ * (a software shortcut that never changes which entries exist) finds the way of a recent hit
+ * without scanning the set.
  */
 export class Tlb {
   readonly name: string;
@@ -57,19 +79,17 @@ export class Tlb {
   readonly ways: number;
   readonly counters = new TlbCounters();
   private readonly setMask: number;
-  /** log2 of the entry's page size; 0 marks an invalid slot. */
-  private readonly shift: Uint8Array;
-  private readonly page: Float64Array;
-  private readonly paBase: Float64Array;
-  private readonly asid: Int32Array;
+  /** page * 64 + log2(page size), or INVALID. */
+  private readonly key: Float64Array;
   private readonly vmid: Int32Array;
-  private readonly flags: Uint8Array;
-  private readonly level: Uint8Array;
-  private readonly permissions: Uint8Array;
-  private readonly attributes: Uint8Array;
-  private readonly shareability: Uint8Array;
+  /** The ASID of a non-global entry, GLOBAL otherwise. */
+  private readonly asidTag: Int32Array;
+  private readonly paBase: Float64Array;
+  private readonly info: Int32Array;
   private readonly descriptorLo: Uint32Array;
   private readonly descriptorHi: Uint32Array;
+  private readonly hint: Int32Array;
+  private readonly hintMask: number;
   /** Valid entries per page-size shift, and the shifts present in ascending order. */
   private readonly shiftCount = new Int32Array(64);
   private readonly activeShifts = new Uint8Array(64);
@@ -89,18 +109,17 @@ export class Tlb {
     this.ways = ways;
     this.setMask = sets - 1;
     const entries = sets * ways;
-    this.shift = new Uint8Array(entries);
-    this.page = new Float64Array(entries);
-    this.paBase = new Float64Array(entries);
-    this.asid = new Int32Array(entries);
+    this.key = new Float64Array(entries).fill(INVALID);
     this.vmid = new Int32Array(entries);
-    this.flags = new Uint8Array(entries);
-    this.level = new Uint8Array(entries);
-    this.permissions = new Uint8Array(entries);
-    this.attributes = new Uint8Array(entries);
-    this.shareability = new Uint8Array(entries);
+    this.asidTag = new Int32Array(entries);
+    this.paBase = new Float64Array(entries);
+    this.info = new Int32Array(entries);
     this.descriptorLo = new Uint32Array(entries);
     this.descriptorHi = new Uint32Array(entries);
+    let hintSize = 1;
+    while (hintSize < entries * 4) hintSize *= 2;
+    this.hint = new Int32Array(hintSize);
+    this.hintMask = hintSize - 1;
     this.rng = rng;
     this.trace = trace;
   }
@@ -108,34 +127,57 @@ export class Tlb {
   /** Number of valid entries. */
   get size(): number {
     let count = 0;
-    for (let slot = 0; slot < this.shift.length; slot++) if (this.shift[slot] !== 0) count++;
+    for (let slot = 0; slot < this.key.length; slot++) if (this.key[slot] !== INVALID) count++;
     return count;
+  }
+
+  /** The valid entries in slot order (for inspection; allocates). */
+  entries(): TlbEntry[] {
+    const list: TlbEntry[] = [];
+    for (let slot = 0; slot < this.key.length; slot++) {
+      if (this.key[slot] === INVALID) continue;
+      const info = this.info[slot]!;
+      list.push({
+        slot,
+        inputAddress: this.entryStart(slot),
+        pageSize: this.entrySize(slot),
+        pa: this.paBase[slot]!,
+        asid: this.asidTag[slot]!,
+        vmid: this.vmid[slot]!,
+        level: info & 3,
+        permissions: (info >>> 2) & 63,
+        memoryAttributes: (info >>> 8) & 0xff,
+      });
+    }
+    return list;
   }
 
   /**
    * Finds a cached translation covering `inputAddress` for (asid, vmid); global entries match
    * any ASID. On a hit fills `out` (pa with offset, pageSize, level, permissions with the
-   * privileged view in readable/writable/executable, attributes, leaf descriptor) and returns true.
+   * privileged view in readable/writable/executable, attributes, leaf descriptor; fault null,
+   * walkReads 0) and returns true.
    */
   lookup(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
-    const ways = this.ways;
+    const key = this.key;
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
       const page =
         inputAddress < TWO_POW_32 && shift < 32
           ? inputAddress >>> shift
-          : Math.floor(inputAddress / 2 ** shift);
-      const first = (page & this.setMask) * ways;
-      for (let slot = first; slot < first + ways; slot++) {
-        if (
-          this.shift[slot] === shift &&
-          this.page[slot] === page &&
-          this.vmid[slot] === vmid &&
-          ((this.flags[slot]! & FLAG_NON_GLOBAL) === 0 || this.asid[slot] === asid)
-        ) {
-          this.counters.hits++;
-          this.fill(slot, inputAddress, page, shift, out);
-          if (this.trace.active) this.emit('hit', inputAddress, 2 ** shift, asid, vmid);
+          : Math.floor(inputAddress / POW2[shift]!);
+      const want = page * 64 + shift;
+      const hinted = this.hint[page & this.hintMask]!;
+      if (key[hinted] === want && this.matchesTags(hinted, asid, vmid)) {
+        this.hit(hinted, inputAddress, page, shift, asid, vmid, out);
+        return true;
+      }
+      const first = (page & this.setMask) * this.ways;
+      const end = first + this.ways;
+      for (let slot = first; slot < end; slot++) {
+        if (key[slot] === want && this.matchesTags(slot, asid, vmid)) {
+          this.hint[page & this.hintMask] = slot;
+          this.hit(slot, inputAddress, page, shift, asid, vmid, out);
           return true;
         }
       }
@@ -159,29 +201,25 @@ export class Tlb {
     }
     const size = result.pageSize;
     const shift = Math.log2(size);
-    if (!Number.isInteger(shift) || shift < 10 || shift > 48) {
+    if (!Number.isInteger(shift) || shift < 10 || shift > 52) {
       throw new SocmemError(
         'EINVAL',
-        `tlb ${this.name}: page size ${size} is not a power of two from 1 KiB to 2^48`,
+        `tlb ${this.name}: page size ${size} is not a power of two from 1 KiB to 2^52`,
       );
     }
     const page = Math.floor(result.inputAddress / size);
-    const nonGlobal = result.nonGlobal;
+    const want = page * 64 + shift;
+    const asidTag = result.nonGlobal ? asid : GLOBAL;
     const first = (page & this.setMask) * this.ways;
     let target = -1;
     let free = -1;
     for (let slot = first; slot < first + this.ways; slot++) {
-      if (this.shift[slot] === 0) {
+      if (this.key[slot] === INVALID) {
         if (free < 0) free = slot;
-        continue;
-      }
-      const slotNonGlobal = (this.flags[slot]! & FLAG_NON_GLOBAL) !== 0;
-      if (
-        this.shift[slot] === shift &&
-        this.page[slot] === page &&
+      } else if (
+        this.key[slot] === want &&
         this.vmid[slot] === vmid &&
-        slotNonGlobal === nonGlobal &&
-        (!nonGlobal || this.asid[slot] === asid)
+        this.asidTag[slot] === asidTag
       ) {
         target = slot;
         break;
@@ -191,32 +229,33 @@ export class Tlb {
     if (target < 0) {
       target = first + this.rng.nextBelow(this.ways);
       this.counters.evictions++;
-      if (this.trace.active)
+      if (this.trace.active) {
         this.emit(
           'evict',
-          this.page[target]! * 2 ** this.shift[target]!,
-          2 ** this.shift[target]!,
-          this.asid[target]!,
+          this.entryStart(target),
+          this.entrySize(target),
+          this.asidTag[target]!,
           this.vmid[target]!,
         );
+      }
       this.drop(target);
-    } else if (this.shift[target] !== 0) {
+    } else if (this.key[target] !== INVALID) {
       this.drop(target);
     }
     this.counters.insertions++;
-    this.shift[target] = shift;
-    this.page[target] = page;
-    this.paBase[target] = result.pa - (result.inputAddress - page * size);
-    this.asid[target] = asid;
+    this.key[target] = want;
     this.vmid[target] = vmid;
-    this.flags[target] =
-      (nonGlobal ? FLAG_NON_GLOBAL : 0) | (result.nonSecure ? FLAG_NON_SECURE : 0);
-    this.level[target] = result.level;
-    this.permissions[target] = result.permissions;
-    this.attributes[target] = result.memoryAttributes;
-    this.shareability[target] = result.shareability;
+    this.asidTag[target] = asidTag;
+    this.paBase[target] = result.pa - (result.inputAddress - page * size);
+    this.info[target] =
+      (result.level & 3) |
+      ((result.permissions & 63) << 2) |
+      ((result.memoryAttributes & 0xff) << 8) |
+      ((result.shareability & 3) << 16) |
+      (result.nonSecure ? INFO_NS : 0);
     this.descriptorLo[target] = result.descriptorLo;
     this.descriptorHi[target] = result.descriptorHi;
+    this.hint[page & this.hintMask] = target;
     if (this.shiftCount[shift]!++ === 0) this.rebuildShifts();
     if (this.trace.active) this.emit('insert', page * size, size, asid, vmid);
   }
@@ -232,8 +271,8 @@ export class Tlb {
       -1,
       -1,
       (slot) =>
-        this.isNonGlobal(slot) &&
-        this.asid[slot] === asid &&
+        this.asidTag[slot] !== GLOBAL &&
+        this.asidTag[slot] === asid &&
         (vmid === undefined || this.vmid[slot] === vmid),
       asid,
       vmid,
@@ -272,94 +311,106 @@ export class Tlb {
       inputAddress,
       size,
       (slot) => {
-        const entrySize = 2 ** this.shift[slot]!;
-        const start = this.page[slot]! * entrySize;
-        if (start >= end || start + entrySize <= inputAddress) return false;
+        const start = this.entryStart(slot);
+        if (start >= end || start + this.entrySize(slot) <= inputAddress) return false;
         if (vmid !== undefined && this.vmid[slot] !== vmid) return false;
-        return asid === undefined || !this.isNonGlobal(slot) || this.asid[slot] === asid;
+        return asid === undefined || this.asidTag[slot] === GLOBAL || this.asidTag[slot] === asid;
       },
       asid,
       vmid,
     );
   }
 
-  /** Every valid entry sits in the set its page selects; shift counts match; no tag is cached twice. */
+  /** Every valid entry sits in the set its page selects; page-size counts match; no tag is cached twice. */
   checkInvariants(): void {
     const counts = new Int32Array(64);
     const seen = new Set<string>();
-    for (let slot = 0; slot < this.shift.length; slot++) {
-      const shift = this.shift[slot]!;
-      if (shift === 0) continue;
+    for (let slot = 0; slot < this.key.length; slot++) {
+      const key = this.key[slot]!;
+      if (key === INVALID) continue;
+      const shift = key % 64;
+      const page = (key - shift) / 64;
+      if (shift < 10 || !Number.isSafeInteger(page) || page < 0) {
+        throw new InvariantError(`tlb ${this.name}`, `entry ${slot} has a bad tag ${key}`);
+      }
       counts[shift]!++;
-      const page = this.page[slot]!;
-      if (!Number.isSafeInteger(page) || Math.floor(slot / this.ways) !== (page & this.setMask)) {
+      if (Math.floor(slot / this.ways) !== (page & this.setMask)) {
         throw new InvariantError(
           `tlb ${this.name}`,
           `entry ${slot} (page ${page}, shift ${shift}) is in the wrong set`,
         );
       }
-      const key = `${shift}:${page}:${this.vmid[slot]}:${this.isNonGlobal(slot) ? this.asid[slot] : 'g'}`;
-      if (seen.has(key)) throw new InvariantError(`tlb ${this.name}`, `tag ${key} cached twice`);
-      seen.add(key);
+      const tag = `${key}:${this.vmid[slot]}:${this.asidTag[slot]}`;
+      if (seen.has(tag)) throw new InvariantError(`tlb ${this.name}`, `tag ${tag} cached twice`);
+      seen.add(tag);
     }
+    let active = 0;
     for (let shift = 0; shift < 64; shift++) {
       if (counts[shift] !== this.shiftCount[shift]) {
         throw new InvariantError(
           `tlb ${this.name}`,
-          `page-size count for shift ${shift} is ${this.shiftCount[shift]}, entries say ${counts[shift]}`,
+          `shift ${shift} count is ${this.shiftCount[shift]}, entries say ${counts[shift]}`,
         );
       }
-    }
-    let active = 0;
-    for (let shift = 0; shift < 64; shift++)
       if (counts[shift]! > 0 && this.activeShifts[active++] !== shift) {
         throw new InvariantError(
           `tlb ${this.name}`,
           `page size shift ${shift} missing from the probe list`,
         );
       }
+    }
     if (active !== this.activeCount)
       throw new InvariantError(
         `tlb ${this.name}`,
-        `probe list has ${this.activeCount} sizes, entries have ${active}`,
+        `probe list has ${this.activeCount} sizes, entries ${active}`,
       );
   }
 
-  private fill(
+  private matchesTags(slot: number, asid: number, vmid: number): boolean {
+    const tag = this.asidTag[slot]!;
+    return this.vmid[slot] === vmid && (tag === GLOBAL || tag === asid);
+  }
+
+  private hit(
     slot: number,
     inputAddress: number,
     page: number,
     shift: number,
+    asid: number,
+    vmid: number,
     out: TranslationResult,
   ): void {
-    const size = 2 ** shift;
-    const permissions = this.permissions[slot]!;
-    const flags = this.flags[slot]!;
+    this.counters.hits++;
+    const size = POW2[shift]!;
+    const info = this.info[slot]!;
+    const permissions = (info >>> 2) & 63;
     out.inputAddress = inputAddress;
     out.pa = this.paBase[slot]! + (inputAddress - page * size);
     out.pageSize = size;
-    out.level = this.level[slot]!;
+    out.level = info & 3;
     out.permissions = permissions;
     out.readable = (permissions & 1) !== 0;
     out.writable = (permissions & 2) !== 0;
     out.executable = (permissions & 4) !== 0;
-    out.memoryAttributes = this.attributes[slot]!;
-    out.shareability = this.shareability[slot]!;
-    out.nonGlobal = (flags & FLAG_NON_GLOBAL) !== 0;
-    out.nonSecure = (flags & FLAG_NON_SECURE) !== 0;
+    out.memoryAttributes = (info >>> 8) & 0xff;
+    out.shareability = (info >>> 16) & 3;
+    out.nonGlobal = this.asidTag[slot] !== GLOBAL;
+    out.nonSecure = (info & INFO_NS) !== 0;
     out.descriptorLo = this.descriptorLo[slot]!;
     out.descriptorHi = this.descriptorHi[slot]!;
-    out.fault = null;
-    out.faultLevel = 0;
-    out.faultStage = 0;
-    out.faultStatus = 0;
-    out.faultAccess = 0;
-    out.faultDescriptorAddress = -1;
     out.walkReads = 0;
+    if (out.fault !== null || out.faultDescriptorAddress !== -1) clearFault(out);
+    if (this.trace.active) this.emit('hit', inputAddress, size, asid, vmid);
   }
 
-  private isNonGlobal(slot: number): boolean {
-    return (this.flags[slot]! & FLAG_NON_GLOBAL) !== 0;
+  private entrySize(slot: number): number {
+    return POW2[this.key[slot]! % 64]!;
+  }
+
+  private entryStart(slot: number): number {
+    const key = this.key[slot]!;
+    const shift = key % 64;
+    return ((key - shift) / 64) * POW2[shift]!;
   }
 
   private invalidateWhere(
@@ -371,8 +422,8 @@ export class Tlb {
   ): void {
     this.counters.invalidations++;
     if (this.trace.active) this.emit('invalidate', inputAddress, size, asid, vmid);
-    for (let slot = 0; slot < this.shift.length; slot++) {
-      if (this.shift[slot] !== 0 && matches(slot)) {
+    for (let slot = 0; slot < this.key.length; slot++) {
+      if (this.key[slot] !== INVALID && matches(slot)) {
         this.drop(slot);
         this.counters.invalidatedEntries++;
       }
@@ -380,8 +431,8 @@ export class Tlb {
   }
 
   private drop(slot: number): void {
-    const shift = this.shift[slot]!;
-    this.shift[slot] = 0;
+    const shift = this.key[slot]! % 64;
+    this.key[slot] = INVALID;
     if (--this.shiftCount[shift]! === 0) this.rebuildShifts();
   }
 
@@ -401,4 +452,13 @@ export class Tlb {
   ): void {
     this.trace.emit('tlb', { tlb: this.name, op, inputAddress, size, asid, vmid });
   }
+}
+
+function clearFault(out: TranslationResult): void {
+  out.fault = null;
+  out.faultLevel = 0;
+  out.faultStage = 0;
+  out.faultStatus = 0;
+  out.faultAccess = 0;
+  out.faultDescriptorAddress = -1;
 }

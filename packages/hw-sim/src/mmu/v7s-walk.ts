@@ -1,6 +1,7 @@
 import { hex, SocmemError } from '../errors/socmem-error';
 import type { DescriptorReader } from './descriptor-reader';
 import { applyAccess } from './permissions';
+import { POW2 } from './pow2';
 import type { TranslationResult, WalkConfig } from './translation';
 import { walkFault } from './walk-fault';
 
@@ -64,7 +65,7 @@ export function walkV7s(
   access: number,
   out: TranslationResult,
 ): boolean {
-  if (!(inputAddress >= 0 && inputAddress < 2 ** config.inputBits))
+  if (!(inputAddress >= 0 && inputAddress < POW2[config.inputBits]!))
     return walkFault(out, 'translation', 1, config, access);
   const l1Index =
     inputAddress < TWO_POW_32 ? inputAddress >>> 20 : Math.floor(inputAddress / 0x10_0000);
@@ -169,7 +170,8 @@ function finishLeaf(
   shareable: number,
   nonGlobal: boolean,
 ): boolean {
-  if (base >= 2 ** config.outputBits) return walkFault(out, 'address-size', level, config, access);
+  if (base >= POW2[config.outputBits]!)
+    return walkFault(out, 'address-size', level, config, access);
   out.level = level;
   out.pageSize = size;
   out.pa = base + (offset & (size - 1));

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MmuTranslator } from '../../src/mmu/mmu-translator';
 import { Tlb } from '../../src/mmu/tlb';
-import { ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult } from '../../src/mmu/translation';
+import {
+  ACCESS_PRIV,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  TranslationResult,
+} from '../../src/mmu/translation';
 import { lpaeConfig, newMachine, newWalker, put64, s1Leaf, tableDescriptor } from './tables';
 
 const R = ACCESS_READ | ACCESS_PRIV;
@@ -17,7 +22,8 @@ function setup(seed = 1) {
   put64(m, T, tableDescriptor(T + 0x1000));
   put64(m, T + 0x1000, tableDescriptor(T + 0x2000));
   const nonGlobal = 1n << 11n;
-  for (let page = 0; page < 16; page++) put64(m, T + 0x2000 + page * 8, s1Leaf(0x5000_0000 + page * 0x1000, 3n, 0n, nonGlobal));
+  for (let page = 0; page < 16; page++)
+    put64(m, T + 0x2000 + page * 8, s1Leaf(0x5000_0000 + page * 0x1000, 3n, 0n, nonGlobal));
   const translator = new MmuTranslator(walker, tlb, config, { asid: 5, vmid: 0 });
   return { m, walker, tlb, translator };
 }
@@ -90,7 +96,12 @@ describe('MmuTranslator: TLB in front of the walker', () => {
     const out = new TranslationResult();
     expect(translator.translate(0x9000, R, out)).toBe(true);
     expect(translator.translate(0x9000, W, out)).toBe(false);
-    expect([out.fault, out.faultLevel, out.faultStatus, out.walkReads]).toEqual(['permission', 3, 0b001111, 0]);
+    expect([out.fault, out.faultLevel, out.faultStatus, out.walkReads]).toEqual([
+      'permission',
+      3,
+      0b001111,
+      0,
+    ]);
     expect(tlb.counters.hits).toBe(1);
   });
 });

@@ -44,12 +44,19 @@ export function s2Leaf(pa: number, type: 1n | 3n, s2ap = 3n, extra = 0n): bigint
 }
 
 /** Index of `ia` at a level for a granule. */
-export function indexAt(ia: number, granuleShift: number, level: number, bits = granuleShift - 3): number {
+export function indexAt(
+  ia: number,
+  granuleShift: number,
+  level: number,
+  bits = granuleShift - 3,
+): number {
   const shift = granuleShift + (3 - level) * (granuleShift - 3);
   return Math.floor(ia / 2 ** shift) % 2 ** bits;
 }
 
-export function lpaeConfig(overrides: Partial<WalkConfig> & Pick<WalkConfig, 'tableBase'>): WalkConfig {
+export function lpaeConfig(
+  overrides: Partial<WalkConfig> & Pick<WalkConfig, 'tableBase'>,
+): WalkConfig {
   return {
     format: 'lpae64',
     stage: 1,

@@ -10,6 +10,7 @@ import {
 import type { IommuIotlbGather } from '../iotlb-gather';
 import { ARM_LPAE_MAX_LEVELS, ARM_LPAE_WARN_SOURCE } from './constants';
 import { type ArmLpaeGeometry, armLpaeLvlShift } from './geometry';
+import { armLpaeCheckInvariants } from './invariants';
 import { armLpaeIovaToPhys } from './iova-to-phys';
 import { armLpaeMapPages } from './map';
 import { LPAE_KIND_MALI, type LpaeKind, PteHalves } from './prot-to-pte';
@@ -125,6 +126,11 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   iovaToPhys(iova: number): number {
     if (this.freed) throw this.usedAfterFree();
     return armLpaeIovaToPhys(this, iova);
+  }
+
+  /** Checks the tables in RAM against what the ops hold (see armLpaeCheckInvariants); throws InvariantError. */
+  checkInvariants(): void {
+    armLpaeCheckInvariants(this);
   }
 
   /** ARM_LPAE_LVL_IDX(iova, lvl): exact for every integer below 2^53 and for signed TTBR1 IOVAs. */

@@ -55,6 +55,11 @@ export class ArmLpaeTableMemory {
     if (!this.coherentWalk && count > 0) this.cache.clean(ptep, 8 * count);
   }
 
+  /** Allocator pages a table of `size` bytes takes. */
+  pagesFor(size: number): number {
+    return 2 ** this.orderFor(size);
+  }
+
   private orderFor(size: number): number {
     const pages = Math.ceil(Math.max(size, MIN_TABLE_ALLOC) / this.allocator.pageSize);
     return Math.ceil(Math.log2(pages));

@@ -3,6 +3,7 @@ import type { PageTableFormat, WalkConfig } from '../../mmu/translation';
 import {
   ARM_SMMU_CBA2R_VA64,
   ARM_SMMU_CBAR_TYPE_SHIFT,
+  ARM_SMMU_SCTLR_AFE,
   ARM_SMMU_SIZE_BITS,
   ARM_SMMU_TCR_EAE,
   ARM_SMMU_TCR_EPD0,
@@ -14,6 +15,7 @@ import {
 export interface ContextBankRegisters {
   readonly cbar: number;
   readonly cba2r: number;
+  readonly sctlr: number;
   readonly tcr: number;
   readonly tcr2: number;
   readonly ttbr0Lo: number;
@@ -53,7 +55,8 @@ export interface DecoderLimits {
  *   TCR2.PASIZE, stage 2 from VTCR.PS[18:16] and start level from VTCR.SL0[7:6]);
  * - VA64=0 and stage 2, or stage 1 with TCR.EAE=1: VMSAv7 LPAE (T0SZ[2:0] stage 1, signed
  *   T0SZ[3:0] stage 2; 40-bit output);
- * - VA64=0, stage 1, TCR.EAE=0: short descriptors (TTBCR.N must be 0; 32-bit input and output).
+ * - VA64=0, stage 1, TCR.EAE=0: short descriptors (TTBCR.N must be 0; 32-bit input and output;
+ *   SCTLR.AFE selects the simplified AP model with AP[0] as access flag).
  */
 export function decodeContextBank(regs: ContextBankRegisters, limits: DecoderLimits): DecodedContext {
   const stage: 1 | 2 = ((regs.cbar >>> ARM_SMMU_CBAR_TYPE_SHIFT) & 3) === CBAR_TYPE_S2_TRANS ? 2 : 1;
@@ -148,6 +151,7 @@ function decodeShort(regs: ContextBankRegisters, vmid: number, limits: DecoderLi
       tableBase: (regs.ttbr0Lo & 0xffff_c000) >>> 0,
       coherentWalk: limits.coherentWalkSupported && cacheableWalk,
       mtkExtension: false,
+      accessFlagEnable: (regs.sctlr & ARM_SMMU_SCTLR_AFE) !== 0,
     },
     error: null,
     walksDisabled: false,

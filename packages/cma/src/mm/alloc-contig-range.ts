@@ -1,0 +1,204 @@
+import { hex, SocmemError } from '@socmem/hw-sim';
+import type { BuddyAllocator } from './buddy-allocator';
+import { MIGRATE_CMA, MIGRATE_MOVABLE } from './constants';
+import { gfpflagsAllowBlocking } from './gfp';
+import { PG_ALLOCATED, PG_BUDDY, PG_CONTIG, PG_HEAD, PG_LRU, PG_RESERVED } from './page-frames';
+
+/** Pages migrated, and the reason of the first page that could not move, of the last call. */
+export interface ContigRangeStats {
+  migrated: number;
+  busyPfn: number;
+  busyReason: string;
+}
+
+/**
+ * `alloc_contig_range(start, end, migratetype, gfp)` (mm/page_alloc.c, v6.16) over the buddy
+ * allocator:
+ * 1. isolate every pageblock the range touches (MIGRATE_ISOLATE; EBUSY when a non-CMA block
+ *    holds unmovable pages inside the range, or a block is already isolated);
+ * 2. migrate every movable page in the range out (targets are never in isolated blocks);
+ *    a pinned or referenced page makes the call fail with EBUSY after the other pages moved,
+ *    no target memory gives ENOMEM at once;
+ * 3. `test_pages_isolated`: every page of [start, end) must now be free, else EBUSY;
+ * 4. take the free blocks, giving back the parts outside the range;
+ * 5. restore the pageblocks' types, success or not.
+ * The pages belong to `owner` afterwards. Pages migrated before a failure stay migrated, as
+ * in Linux.
+ */
+export function allocContigRange(
+  buddy: BuddyAllocator,
+  startPfn: number,
+  endPfn: number,
+  migratetype: number,
+  ownerId: number,
+  gfp: number,
+  stats?: ContigRangeStats,
+): void {
+  const frames = buddy.frames;
+  if (migratetype !== MIGRATE_CMA && migratetype !== MIGRATE_MOVABLE) {
+    throw new SocmemError('EINVAL', `alloc_contig_range: migratetype ${migratetype} is neither MOVABLE nor CMA`);
+  }
+  if (!gfpflagsAllowBlocking(gfp)) {
+    throw new SocmemError('EINVAL', `alloc_contig_range: gfp ${hex(gfp)} does not allow blocking`);
+  }
+  const start = frames.requireIndex(startPfn, 'alloc_contig_range');
+  const span = frames.spanOf(startPfn)!;
+  if (!(endPfn > startPfn) || endPfn > span.endPfn) {
+    throw new SocmemError('EINVAL', `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) is not one zone's memory`);
+  }
+  const end = start + (endPfn - startPfn);
+  const pbOrder = buddy.pageblockOrder;
+  const firstBlock = start >>> pbOrder;
+  const lastBlock = (end - 1) >>> pbOrder;
+  if (stats !== undefined) {
+    stats.migrated = 0;
+    stats.busyPfn = -1;
+    stats.busyReason = '';
+  }
+
+  let isolated = firstBlock;
+  try {
+    for (; isolated <= lastBlock; isolated++) {
+      checkIsolatable(buddy, isolated, start, end);
+      buddy.pageblocks.isolate(isolated);
+    }
+    migrateRange(buddy, start, end, stats);
+    const outer = testPagesIsolated(buddy, start, end, startPfn, endPfn);
+    takeFreeRange(buddy, outer, start, end, ownerId);
+  } finally {
+    for (let block = firstBlock; block < isolated; block++) buddy.pageblocks.unisolate(block);
+  }
+}
+
+/** `free_contig_range`: gives back pages taken by `allocContigRange`. EINVAL if one was not. */
+export function freeContigRange(buddy: BuddyAllocator, startPfn: number, count: number): void {
+  const frames = buddy.frames;
+  const start = frames.requireIndex(startPfn, 'free_contig_range');
+  const span = frames.spanOf(startPfn)!;
+  if (!Number.isInteger(count) || count <= 0 || startPfn + count > span.endPfn) {
+    throw new SocmemError('EINVAL', `free_contig_range: ${count} pages at pfn ${hex(startPfn)} are outside memory`);
+  }
+  for (let index = start; index < start + count; index++) {
+    if ((frames.flags[index]! & (PG_ALLOCATED | PG_CONTIG)) !== (PG_ALLOCATED | PG_CONTIG)) {
+      throw new SocmemError('EINVAL', `free_contig_range: pfn ${hex(frames.pfnOf(index))} was not allocated by alloc_contig_range`);
+    }
+  }
+  buddy.releaseFrames(start, count);
+  freeRangeToBuddy(buddy, start, startPfn, count);
+}
+
+/** Frees [pfn, pfn + count) in the largest naturally aligned blocks. */
+export function freeRangeToBuddy(buddy: BuddyAllocator, index: number, pfn: number, count: number): void {
+  while (count > 0) {
+    let order = 0;
+    while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count) order++;
+    buddy.freeOne(index, order);
+    index += 2 ** order;
+    pfn += 2 ** order;
+    count -= 2 ** order;
+  }
+}
+
+/** `has_unmovable_pages` for the part of a pageblock inside the range; CMA blocks are exempt. */
+function checkIsolatable(buddy: BuddyAllocator, block: number, start: number, end: number): void {
+  const frames = buddy.frames;
+  if (frames.isIsolated(block)) {
+    throw new SocmemError('EBUSY', `alloc_contig_range: pageblock at pfn ${hex(frames.pfnOf(block << buddy.pageblockOrder))} is already isolated`);
+  }
+  if (frames.underlyingType(block) === MIGRATE_CMA) return;
+  const from = Math.max(start, block << buddy.pageblockOrder);
+  const to = Math.min(end, (block + 1) << buddy.pageblockOrder);
+  for (let index = from; index < to; ) {
+    const flags = frames.flags[index]!;
+    if ((flags & PG_BUDDY) !== 0) {
+      index += 2 ** frames.order[index]!;
+      continue;
+    }
+    if ((flags & PG_RESERVED) !== 0 || ((flags & PG_ALLOCATED) !== 0 && (flags & PG_LRU) === 0)) {
+      throw new SocmemError('EBUSY', `alloc_contig_range: unmovable page at pfn ${hex(frames.pfnOf(index))} (owner ${buddy.owners.name(frames.owner[index]!)})`);
+    }
+    index++;
+  }
+}
+
+/** `__alloc_contig_migrate_range`: moves every movable page of the range; EBUSY if one cannot move. */
+function migrateRange(buddy: BuddyAllocator, start: number, end: number, stats?: ContigRangeStats): void {
+  const frames = buddy.frames;
+  const migrator = buddy.migrator;
+  let busy = -1;
+  let reason = '';
+  for (let index = start; index < end; ) {
+    const flags = frames.flags[index]!;
+    if ((flags & PG_BUDDY) !== 0) {
+      index += 2 ** frames.order[index]!;
+      continue;
+    }
+    if ((flags & PG_LRU) !== 0) {
+      const why = migrator.whyUnmovable(index);
+      if (why === null) {
+        migrator.migratePage(index);
+        if (stats !== undefined) stats.migrated++;
+      } else if (busy < 0) {
+        busy = index;
+        reason = why;
+      }
+    }
+    index++;
+  }
+  if (busy >= 0) {
+    const pfn = frames.pfnOf(busy);
+    if (stats !== undefined) {
+      stats.busyPfn = pfn;
+      stats.busyReason = reason;
+    }
+    throw new SocmemError('EBUSY', `alloc_contig_range: page at pfn ${hex(pfn)} cannot migrate: ${reason}`);
+  }
+}
+
+/** `test_pages_isolated`: every page of [start, end) free; returns the index where the first free block starts. */
+function testPagesIsolated(buddy: BuddyAllocator, start: number, end: number, startPfn: number, endPfn: number): number {
+  const frames = buddy.frames;
+  const outer = containingFreeBlock(buddy, start, startPfn);
+  let index = outer < 0 ? start : outer;
+  while (index < end) {
+    if ((frames.flags[index]! & PG_BUDDY) === 0) {
+      throw new SocmemError('EBUSY', `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) PFNs busy (pfn ${hex(frames.pfnOf(index))} in use)`);
+    }
+    index += 2 ** frames.order[index]!;
+  }
+  return outer < 0 ? start : outer;
+}
+
+/** The head of the free block containing frame `index`, or -1. */
+function containingFreeBlock(buddy: BuddyAllocator, index: number, pfn: number): number {
+  const frames = buddy.frames;
+  const span = frames.spanOf(pfn)!;
+  for (let order = 0; order <= buddy.maxPageOrder; order++) {
+    const headPfn = pfn - (pfn % 2 ** order);
+    if (headPfn < span.startPfn) break;
+    const head = index - (pfn - headPfn);
+    if ((frames.flags[head]! & PG_BUDDY) !== 0 && head + 2 ** frames.order[head]! > index) return head;
+  }
+  return -1;
+}
+
+/** `isolate_freepages_range` + giving back the head and tail outside the range. */
+function takeFreeRange(buddy: BuddyAllocator, outer: number, start: number, end: number, ownerId: number): void {
+  const frames = buddy.frames;
+  const zone = frames.zoneOfIndex(start);
+  const tailStart = end;
+  let tailEnd = end;
+  for (let index = outer; index < end; ) {
+    const size = 2 ** frames.order[index]!;
+    buddy.freeArea.remove(index, zone);
+    if (index + size > end) tailEnd = index + size;
+    index += size;
+  }
+  frames.flags.fill(PG_ALLOCATED | PG_CONTIG, start, end);
+  frames.owner.fill(ownerId, start, end);
+  frames.refcount.fill(1, start, end);
+  frames.flags[start] = PG_ALLOCATED | PG_CONTIG | PG_HEAD;
+  frames.order[start] = 0;
+  if (outer < start) freeRangeToBuddy(buddy, outer, frames.pfnOf(outer), start - outer);
+  if (tailEnd > tailStart) freeRangeToBuddy(buddy, tailStart, frames.pfnOf(tailStart), tailEnd - tailStart);
+}
