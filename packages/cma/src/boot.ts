@@ -1,6 +1,6 @@
 import type { Machine } from '@socmem/hw-sim';
-import { CmaAreas } from './cma/cma-areas';
 import { cmaActivateAreas } from './cma/cma-activate';
+import { CmaAreas } from './cma/cma-areas';
 import { cmaCheckInvariants } from './cma/cma-debug';
 import { DmaContiguous, type DmaContiguousConfig } from './contiguous/contiguous';
 import { BuddyAllocator, type BuddyAllocatorOptions } from './mm/buddy-allocator';
@@ -44,7 +44,11 @@ export function bootMemory(machine: Machine, options: BootMemoryOptions = {}): M
   const buddy = new BuddyAllocator(machine, options);
   const memblock = Memblock.forBuddy(buddy);
   for (const range of options.reserved ?? []) memblock.reserve(range.base, range.size);
-  const cma = new CmaAreas(buddy, memblock, options.maxAreas === undefined ? {} : { maxAreas: options.maxAreas });
+  const cma = new CmaAreas(
+    buddy,
+    memblock,
+    options.maxAreas === undefined ? {} : { maxAreas: options.maxAreas },
+  );
   const contiguous = new DmaContiguous(cma);
   const mm: MemorySystem = {
     machine,
@@ -59,7 +63,9 @@ export function bootMemory(machine: Machine, options: BootMemoryOptions = {}): M
   };
   if (options.contiguous !== false) {
     const firstBase = memblock.memory[0]?.base ?? 0;
-    const limit = options.dmaLimit ?? (firstBase < ZONE_DMA32_LIMIT ? Math.min(ZONE_DMA32_LIMIT, memblock.end) : 0);
+    const limit =
+      options.dmaLimit ??
+      (firstBase < ZONE_DMA32_LIMIT ? Math.min(ZONE_DMA32_LIMIT, memblock.end) : 0);
     contiguous.reserve(limit, options.contiguous ?? {});
   }
   options.declare?.(mm);

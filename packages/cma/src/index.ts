@@ -1,5 +1,5 @@
 export { type BootMemoryOptions, bootMemory, type MemorySystem } from './boot';
-export { Cma, CMA_MAX_NAME, CMA_MAX_RANGES, CmaMemrange } from './cma/cma';
+export { CMA_MAX_NAME, CMA_MAX_RANGES, Cma, CmaMemrange } from './cma/cma';
 export { cmaActivateAreas } from './cma/cma-activate';
 export { type CmaAllocAttempt, cmaAlloc, cmaLastAttempts, cmaRelease } from './cma/cma-alloc';
 export { CmaAreas, DEFAULT_CMA_AREAS, type KernelLogLine } from './cma/cma-areas';
@@ -25,6 +25,13 @@ export {
   cmaReserveEarly,
 } from './cma/cma-declare';
 export {
+  type CmaCharge,
+  type CmaChargedAllocation,
+  cmaAllocCharged,
+  cmaRegisterDmemRegion,
+  cmaReleaseCharged,
+} from './cma/cma-dmem';
+export {
   type CmaCmdline,
   type CmaCmdlineOptions,
   type MemparseResult,
@@ -32,13 +39,37 @@ export {
   parseCmaCmdline,
 } from './contiguous/cmdline';
 export {
-  CONFIG_CMA_ALIGNMENT,
   type CmaDevice,
-  type DmaContiguousConfig,
+  CONFIG_CMA_ALIGNMENT,
   DmaContiguous,
+  type DmaContiguousConfig,
   getOrder,
   type SharedDmaPoolNode,
 } from './contiguous/contiguous';
+export {
+  createDmemCgroupHierarchy,
+  DmemCgroup,
+  type DmemCgroupFile,
+  DmemCgroupHierarchy,
+  type DmemCgroupHierarchyOptions,
+  DmemCgroupLimitError,
+  DmemCgroupPool,
+  DmemCgroupRegion,
+  type DmemEvictHint,
+  dmemCgroupBelowLow,
+  dmemCgroupBelowMin,
+  dmemCgroupCalculateProtection,
+  dmemCgroupRegisterRegion,
+  dmemCgroupStateEvictValuable,
+  dmemCgroupTryCharge,
+  dmemCgroupUncharge,
+  dmemCgroupUnregisterRegion,
+  effectiveProtection,
+  PAGE_COUNTER_MAX,
+  PageCounter,
+  readDmemCgroupFile,
+  writeDmemCgroupFile,
+} from './dmem/index';
 export { allocContigRange, type ContigRangeStats, freeContigRange } from './mm/alloc-contig-range';
 export { BuddyAllocator, type BuddyAllocatorOptions } from './mm/buddy-allocator';
 export {
@@ -83,5 +114,10 @@ export { MovableMemory, type PinOptions } from './mm/movable-memory';
 export { type MigrationClient, OwnerRegistry } from './mm/owner-registry';
 export { type MemSpan, PageFrames } from './mm/page-frames';
 export { type BitmapPictureOptions, renderCmaBitmap } from './render/bitmap-picture';
-export { FRAME_GLYPHS, frameGlyph, type MemoryPictureOptions, renderMemoryRange } from './render/memory-picture';
+export {
+  FRAME_GLYPHS,
+  frameGlyph,
+  type MemoryPictureOptions,
+  renderMemoryRange,
+} from './render/memory-picture';
 export { Bitmap } from './util/bitmap';

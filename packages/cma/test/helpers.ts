@@ -27,7 +27,14 @@ import { MovableMemory } from '../src/mm/movable-memory';
 
 /** A 64 MiB machine at 0x4000_0000 with one fixed CMA area "test". */
 export function bootCma(
-  options: { base?: number; size?: number; orderPerBit?: number; ramSize?: number; cache?: boolean; seed?: number } = {},
+  options: {
+    base?: number;
+    size?: number;
+    orderPerBit?: number;
+    ramSize?: number;
+    cache?: boolean;
+    seed?: number;
+  } = {},
 ): { mm: MemorySystem; cma: Cma } {
   const machine = createMachine({
     ram: [{ name: 'dram0', base: 0x4000_0000, size: options.ramSize ?? 64 * MiB }],
@@ -52,7 +59,10 @@ export function bootCma(
 }
 
 /** Fills all free memory with movable pages of `owner`, each page's first word = its page number. */
-export function fillWithMovable(mm: MemorySystem, name = 'anon'): { memory: MovableMemory; pages: number[] } {
+export function fillWithMovable(
+  mm: MemorySystem,
+  name = 'anon',
+): { memory: MovableMemory; pages: number[] } {
   const memory = new MovableMemory(mm.buddy, name);
   const pages: number[] = [];
   while (mm.buddy.freePageCount > 0) {
@@ -64,7 +74,13 @@ export function fillWithMovable(mm: MemorySystem, name = 'anon'): { memory: Mova
 }
 
 /** Frees `count` movable pages that lie outside [startPfn, endPfn), to make room for migration. */
-export function freeOutside(memory: MovableMemory, pages: number[], startPfn: number, endPfn: number, count: number): void {
+export function freeOutside(
+  memory: MovableMemory,
+  pages: number[],
+  startPfn: number,
+  endPfn: number,
+  count: number,
+): void {
   let freed = 0;
   for (let k = pages.length - 1; k >= 0 && freed < count; k--) {
     const page = pages[k]!;

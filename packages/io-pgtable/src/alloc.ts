@@ -1,7 +1,12 @@
 import { SocmemError } from '@socmem/hw-sim';
 import { armLpaeInitFns } from './arm-lpae/init';
 import { armV7sInitFns } from './arm-v7s/init';
-import { type IoPgtableCfg, IoPgtableFmt, type IoPgtableInitFns, type IoPgtableOps } from './io-pgtable';
+import {
+  type IoPgtableCfg,
+  IoPgtableFmt,
+  type IoPgtableInitFns,
+  type IoPgtableOps,
+} from './io-pgtable';
 
 /** `io_pgtable_init_table` (drivers/iommu/io-pgtable.c): the init fns of each format. */
 const IO_PGTABLE_INIT_TABLE: Readonly<Record<IoPgtableFmt, IoPgtableInitFns>> = {
@@ -15,7 +20,10 @@ const IO_PGTABLE_INIT_TABLE: Readonly<Record<IoPgtableFmt, IoPgtableInitFns>> = 
 
 function initFnsFor(fmt: IoPgtableFmt): IoPgtableInitFns {
   if (typeof fmt !== 'string' || !Object.hasOwn(IoPgtableFmt, fmt)) {
-    throw new SocmemError('EINVAL', `io-pgtable: format ${String(fmt)} is not one of ${Object.keys(IoPgtableFmt).join(', ')}`);
+    throw new SocmemError(
+      'EINVAL',
+      `io-pgtable: format ${String(fmt)} is not one of ${Object.keys(IoPgtableFmt).join(', ')}`,
+    );
   }
   return IO_PGTABLE_INIT_TABLE[fmt];
 }
@@ -28,9 +36,18 @@ function initFnsFor(fmt: IoPgtableFmt): IoPgtableInitFns {
  * is a copy of it. Where Linux returns NULL this throws EINVAL naming the bad value (ENOMEM
  * when the first table cannot be allocated), leaving `cfg` unchanged.
  */
-export function allocIoPgtableOps(fmt: IoPgtableFmt, cfg: IoPgtableCfg, cookie: unknown): IoPgtableOps {
+export function allocIoPgtableOps(
+  fmt: IoPgtableFmt,
+  cfg: IoPgtableCfg,
+  cookie: unknown,
+): IoPgtableOps {
   const fns = initFnsFor(fmt);
-  if (cfg === null || typeof cfg !== 'object' || cfg.machine === undefined || cfg.machine === null) {
+  if (
+    cfg === null ||
+    typeof cfg !== 'object' ||
+    cfg.machine === undefined ||
+    cfg.machine === null
+  ) {
     throw new SocmemError('EINVAL', `io-pgtable: ${fmt} cfg has no machine`);
   }
   return fns.alloc(fmt, cfg, cookie);

@@ -57,8 +57,12 @@ function parseNumber(option: string, text: string | undefined): number {
   const match = /^(0x[0-9a-f_]+|[0-9_]+)([kmg]?)$/i.exec(text.trim());
   if (match === null) throw new UsageError(`${option}: '${text}' is not a number`);
   const digits = match[1]!.replace(/_/g, '');
-  const value = digits.toLowerCase().startsWith('0x') ? Number.parseInt(digits.slice(2), 16) : Number.parseInt(digits, 10);
-  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const value = digits.toLowerCase().startsWith('0x')
+    ? Number.parseInt(digits.slice(2), 16)
+    : Number.parseInt(digits, 10);
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[
+    match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
+  ];
   const result = value * scale;
   if (!Number.isSafeInteger(result)) throw new UsageError(`${option}: '${text}' is too large`);
   return result;
@@ -88,7 +92,9 @@ function parseArgs(argv: readonly string[]): CliArgs | 'help' {
       case '--fmt': {
         const name = value();
         if (name === undefined || !Object.hasOwn(IoPgtableFmt, name)) {
-          throw new UsageError(`--fmt: '${name ?? ''}' is not one of ${Object.keys(IoPgtableFmt).join(', ')}`);
+          throw new UsageError(
+            `--fmt: '${name ?? ''}' is not one of ${Object.keys(IoPgtableFmt).join(', ')}`,
+          );
         }
         fmt = name as IoPgtableFmt;
         break;
@@ -130,12 +136,14 @@ function parseArgs(argv: readonly string[]): CliArgs | 'help' {
         break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-        if (image !== undefined) throw new UsageError(`one image only (got '${image}' and '${arg}')`);
+        if (image !== undefined)
+          throw new UsageError(`one image only (got '${image}' and '${arg}')`);
         image = arg;
     }
   }
   if (fmt === undefined) throw new UsageError('--fmt is required');
-  if (options.ttbr === undefined && options.root === undefined) throw new UsageError('--ttbr or --root is required');
+  if (options.ttbr === undefined && options.root === undefined)
+    throw new UsageError('--ttbr or --root is required');
   if (image === undefined) throw new UsageError('no image file given');
   return { options: { ...options, fmt, quirks }, base, image, show };
 }
@@ -161,11 +169,16 @@ export function runCli(argv: readonly string[], out: CliOutput): number {
   try {
     bytes = readFileSync(args.image);
   } catch (error) {
-    out.stderr(`io-pgtable-dump: cannot read ${args.image}: ${error instanceof Error ? error.message : String(error)}\n`);
+    out.stderr(
+      `io-pgtable-dump: cannot read ${args.image}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   }
   try {
-    const dump = dumpIoPgtable({ ...args.options, memory: new MemoryImageReader(bytes, args.base) });
+    const dump = dumpIoPgtable({
+      ...args.options,
+      memory: new MemoryImageReader(bytes, args.base),
+    });
     if (args.show === 'json') out.stdout(`${JSON.stringify(dump, null, 2)}\n`);
     if (args.show === 'both' || args.show === 'tree') out.stdout(formatIoPgtableTree(dump));
     if (args.show === 'both') out.stdout('\n');

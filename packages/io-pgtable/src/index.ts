@@ -1,3 +1,6 @@
+export { allocIoPgtableOps, freeIoPgtableOps } from './alloc';
+export { armLpaeInitFns } from './arm-lpae/init';
+export { ARM_LPAE_MAIR, ARM_MALI_LPAE_MEMATTR } from './arm-lpae/registers';
 export {
   type ArmLpaeS1Cfg,
   type ArmLpaeS1Tcr,
@@ -28,9 +31,6 @@ export {
 } from './io-pgtable';
 export { IommuIotlbGather, iommuIotlbGatherInit, iommuIotlbGatherQueued } from './iotlb-gather';
 export { IoPgtableMapError } from './map-error';
-export { allocIoPgtableOps, freeIoPgtableOps } from './alloc';
-export { armLpaeInitFns } from './arm-lpae/init';
-export { ARM_LPAE_MAIR, ARM_MALI_LPAE_MEMATTR } from './arm-lpae/registers';
 export {
   ARM_SMMU_TCR_A1,
   ARM_SMMU_TCR_EAE,

@@ -51,7 +51,11 @@ export function armLpaePackTcr(s1: ArmLpaeS1Cfg, quirks = 0, aarch32 = false): A
   // arm_smmu_init_context_bank: an AArch32 LPAE context (ARM_32_LPAE_S1) also sets TCR.EAE.
   if (aarch32) tcr |= ARM_SMMU_TCR_EAE;
   const ips = field(t.ips, 3, 'ips');
-  return { tcr: tcr >>> 0, tcr2: (ips | ARM_SMMU_TCR2_SEP_UPSTREAM) >>> 0, tcr64: ips * 2 ** 32 + (tcr >>> 0) };
+  return {
+    tcr: tcr >>> 0,
+    tcr2: (ips | ARM_SMMU_TCR2_SEP_UPSTREAM) >>> 0,
+    tcr64: ips * 2 ** 32 + (tcr >>> 0),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { MIGRATE_CMA } from '../mm/constants';
 import { Bitmap } from '../util/bitmap';
 import type { Cma } from './cma';
-import { cmaBitmapMaxno, cmaBitmapPagesToBits } from './cma-bitmap';
 import type { CmaAreas } from './cma-areas';
+import { cmaBitmapMaxno, cmaBitmapPagesToBits } from './cma-bitmap';
 
 /**
  * `cma_init_reserved_areas` (core_initcall): activates every declared area. Call after

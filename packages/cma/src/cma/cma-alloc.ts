@@ -40,14 +40,19 @@ export function cmaLastAttempts(cma: Cma): readonly CmaAllocAttempt[] {
  */
 export function cmaAlloc(cma: Cma, count: number, align: number, noWarn = false): number {
   if (cma.count === 0 || !cma.activated || !Number.isInteger(count) || count <= 0) {
-    throw new SocmemError('EINVAL', `cma: ${cma.name}: cannot allocate ${count} pages (area of ${cma.count} pages, ${cma.activated ? 'active' : 'inactive'})`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: ${cma.name}: cannot allocate ${count} pages (area of ${cma.count} pages, ${cma.activated ? 'active' : 'inactive'})`,
+    );
   }
-  if (!Number.isInteger(align) || align < 0) throw new SocmemError('EINVAL', `cma: ${cma.name}: align ${align}`);
+  if (!Number.isInteger(align) || align < 0)
+    throw new SocmemError('EINVAL', `cma: ${cma.name}: align ${align}`);
   const areas = cma.registry;
   const trace = areas.machine.trace;
   const tried: CmaAllocAttempt[] = [];
   attempts.set(cma, tried);
-  if (trace.active) trace.emit('cma', { op: 'alloc_start', name: cma.name, pfn: -1, count, align, errno: 0 });
+  if (trace.active)
+    trace.emit('cma', { op: 'alloc_start', name: cma.name, pfn: -1, count, align, errno: 0 });
   const gfp = GFP_KERNEL | (noWarn ? __GFP_NOWARN : 0);
   let code: ErrnoCode = 'ENOMEM';
   let pfn = -1;
@@ -57,7 +62,15 @@ export function cmaAlloc(cma: Cma, count: number, align: number, noWarn = false)
     pfn = result.pfn;
     if (code !== 'EBUSY' || pfn >= 0) break;
   }
-  if (trace.active) trace.emit('cma', { op: 'alloc_finish', name: cma.name, pfn, count, align, errno: pfn >= 0 ? 0 : 1 });
+  if (trace.active)
+    trace.emit('cma', {
+      op: 'alloc_finish',
+      name: cma.name,
+      pfn,
+      count,
+      align,
+      errno: pfn >= 0 ? 0 : 1,
+    });
   if (pfn >= 0) {
     areas.vmstat.cmaAllocSuccess++;
     cma.nrPagesSucceeded += count;
@@ -104,7 +117,10 @@ function cmaRangeAlloc(
     // spin_unlock_irq; mutex_lock(&cma->alloc_mutex)
     try {
       if (machine.failPoints.shouldFail('cma-alloc')) {
-        throw new SocmemError('ENOMEM', `cma: ${cma.name}: cma-alloc fail point at pfn ${hex(pfn)}`);
+        throw new SocmemError(
+          'ENOMEM',
+          `cma: ${cma.name}: cma-alloc fail point at pfn ${hex(pfn)}`,
+        );
       }
       allocContigRange(buddy, pfn, pfn + count, MIGRATE_CMA, cma.ownerId, gfp);
       tried.push({ pfn, errno: 0, reason: '' });
@@ -115,7 +131,15 @@ function cmaRangeAlloc(
       tried.push({ pfn, errno: error.errno, reason: error.message });
       code = error.code;
       if (code !== 'EBUSY') break;
-      if (machine.trace.active) machine.trace.emit('cma', { op: 'alloc_busy_retry', name: cma.name, pfn, count, align, errno: error.errno });
+      if (machine.trace.active)
+        machine.trace.emit('cma', {
+          op: 'alloc_busy_retry',
+          name: cma.name,
+          pfn,
+          count,
+          align,
+          errno: error.errno,
+        });
     }
     start = bitmapNo + mask + 1;
   }
@@ -141,7 +165,10 @@ export function cmaRelease(cma: Cma, pfn: number, count: number): boolean {
   for (const range of cma.ranges) {
     if (pfn >= range.basePfn && pfn < range.endPfn) {
       if (pfn + count > range.endPfn) {
-        cma.registry.machine.diagnostics.warn('cma', `${cma.name}: release of ${count} pages at pfn ${hex(pfn)} runs past its range`);
+        cma.registry.machine.diagnostics.warn(
+          'cma',
+          `${cma.name}: release of ${count} pages at pfn ${hex(pfn)} runs past its range`,
+        );
         continue;
       }
       owner = range;
@@ -153,6 +180,7 @@ export function cmaRelease(cma: Cma, pfn: number, count: number): boolean {
   cmaClearBitmap(cma, owner, pfn, count);
   cma.nrPagesReleased += count;
   const trace = cma.registry.machine.trace;
-  if (trace.active) trace.emit('cma', { op: 'release', name: cma.name, pfn, count, align: 0, errno: 0 });
+  if (trace.active)
+    trace.emit('cma', { op: 'release', name: cma.name, pfn, count, align: 0, errno: 0 });
   return true;
 }

@@ -69,7 +69,8 @@ export class CmaAreas {
 
   /** The buddy allocator; ENODEV before activation hands the areas to it. */
   requireBuddy(): BuddyAllocator {
-    if (!this.activated) throw new SocmemError('ENODEV', 'cma: areas are not activated yet (cma_init_reserved_areas)');
+    if (!this.activated)
+      throw new SocmemError('ENODEV', 'cma: areas are not activated yet (cma_init_reserved_areas)');
     return this.buddyAllocator;
   }
 
@@ -95,6 +96,9 @@ export class CmaAreas {
   /** /proc/meminfo CmaTotal and CmaFree, in kB (CmaFree = free buddy pages in CMA pageblocks). */
   meminfo(): { CmaTotal: number; CmaFree: number } {
     const kb = this.pageSize / 1024;
-    return { CmaTotal: this.totalcmaPages * kb, CmaFree: this.buddyAllocator.freeCmaPageCount * kb };
+    return {
+      CmaTotal: this.totalcmaPages * kb,
+      CmaFree: this.buddyAllocator.freeCmaPageCount * kb,
+    };
   }
 }

@@ -45,7 +45,10 @@ export function cmaDebugfs(cma: Cma): CmaDebugfs {
     order_per_bit: cma.orderPerBit,
     used: cma.count - cma.availableCount,
     maxchunk: maxchunk * 2 ** cma.orderPerBit,
-    ranges: cma.ranges.map((range) => ({ base_pfn: range.basePfn, bitmap: range.bitmap?.copyWords() ?? new Uint32Array(0) })),
+    ranges: cma.ranges.map((range) => ({
+      base_pfn: range.basePfn,
+      bitmap: range.bitmap?.copyWords() ?? new Uint32Array(0),
+    })),
   };
 }
 
@@ -79,7 +82,10 @@ export function cmaDebugShowAreas(cma: Cma): string {
 export function cmaCheckInvariants(cma: Cma): void {
   const where = `cma ${cma.name}`;
   if (cma.availableCount < 0 || cma.availableCount > cma.count) {
-    throw new InvariantError(where, `available_count ${cma.availableCount} outside 0..${cma.count}`);
+    throw new InvariantError(
+      where,
+      `available_count ${cma.availableCount} outside 0..${cma.count}`,
+    );
   }
   if (!cma.activated || cma.count === 0) return;
   const buddy = cma.buddy;
@@ -89,20 +95,31 @@ export function cmaCheckInvariants(cma: Cma): void {
   for (const range of cma.ranges) {
     total += range.count;
     const bitmap = range.bitmap!;
-    if (bitmap.size !== Math.floor(range.count / 2 ** cma.orderPerBit)) throw new InvariantError(where, `bitmap of ${bitmap.size} bits`);
+    if (bitmap.size !== Math.floor(range.count / 2 ** cma.orderPerBit))
+      throw new InvariantError(where, `bitmap of ${bitmap.size} bits`);
     claimedPages += bitmap.weight() * 2 ** cma.orderPerBit;
     for (let pfn = range.basePfn; pfn < range.endPfn; pfn++) {
       const index = frames.indexOf(pfn);
       const bit = Math.floor((pfn - range.basePfn) / 2 ** cma.orderPerBit);
-      const ours = (frames.flags[index]! & (PG_ALLOCATED | PG_CONTIG)) === (PG_ALLOCATED | PG_CONTIG) && frames.owner[index] === cma.ownerId;
-      if (ours && !bitmap.test(bit)) throw new InvariantError(where, `pfn ${pfn} is allocated but its bit is clear`);
-      if (pfn >= range.earlyPfn && frames.underlyingType(index >>> buddy.pageblockOrder) !== MIGRATE_CMA) {
+      const ours =
+        (frames.flags[index]! & (PG_ALLOCATED | PG_CONTIG)) === (PG_ALLOCATED | PG_CONTIG) &&
+        frames.owner[index] === cma.ownerId;
+      if (ours && !bitmap.test(bit))
+        throw new InvariantError(where, `pfn ${pfn} is allocated but its bit is clear`);
+      if (
+        pfn >= range.earlyPfn &&
+        frames.underlyingType(index >>> buddy.pageblockOrder) !== MIGRATE_CMA
+      ) {
         throw new InvariantError(where, `pfn ${pfn} is not in a MIGRATE_CMA pageblock`);
       }
     }
   }
-  if (total !== cma.count) throw new InvariantError(where, `ranges hold ${total} pages, count is ${cma.count}`);
+  if (total !== cma.count)
+    throw new InvariantError(where, `ranges hold ${total} pages, count is ${cma.count}`);
   if (cma.count - cma.availableCount > claimedPages) {
-    throw new InvariantError(where, `${cma.count - cma.availableCount} pages used but bits cover only ${claimedPages}`);
+    throw new InvariantError(
+      where,
+      `${cma.count - cma.availableCount} pages used but bits cover only ${claimedPages}`,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { hex, isPowerOfTwo, SocmemError } from '@socmem/hw-sim';
-import { Cma, CMA_MAX_NAME, CMA_MAX_RANGES, CmaMemrange } from './cma';
+import { CMA_MAX_NAME, CMA_MAX_RANGES, Cma, CmaMemrange } from './cma';
 import type { CmaAreas } from './cma-areas';
 
 const SZ_4G = 0x1_0000_0000;
@@ -30,7 +30,8 @@ function alignDown(value: number, align: number): number {
 
 /** `cma_new_area`: a fresh area counted in `totalcma_pages`. */
 function newArea(areas: CmaAreas, name: string | undefined, orderPerBit: number): Cma {
-  const areaName = name === undefined ? `cma${areas.areas.length}\n` : name.slice(0, CMA_MAX_NAME - 1);
+  const areaName =
+    name === undefined ? `cma${areas.areas.length}\n` : name.slice(0, CMA_MAX_NAME - 1);
   const cma = new Cma(areas, areaName, orderPerBit);
   cma.ownerId = areas.buddyAllocator.owners.id(`cma:${areaName}`);
   areas.areas.push(cma);
@@ -47,7 +48,10 @@ function addRange(areas: CmaAreas, cma: Cma, base: number, size: number): void {
 
 function checkSlots(areas: CmaAreas): void {
   if (areas.areas.length >= areas.maxAreas) {
-    throw new SocmemError('ENOSPC', `cma: not enough slots for CMA reserved regions (MAX_CMA_AREAS ${areas.maxAreas})`);
+    throw new SocmemError(
+      'ENOSPC',
+      `cma: not enough slots for CMA reserved regions (MAX_CMA_AREAS ${areas.maxAreas})`,
+    );
   }
 }
 
@@ -56,14 +60,26 @@ function checkSlots(areas: CmaAreas): void {
  * (a device-tree `shared-dma-pool` with `reusable`, for instance). ENOSPC when all slots are
  * used; EINVAL when the range is not reserved or not aligned to CMA_MIN_ALIGNMENT_BYTES.
  */
-export function cmaInitReservedMem(areas: CmaAreas, base: number, size: number, orderPerBit = 0, name?: string): Cma {
+export function cmaInitReservedMem(
+  areas: CmaAreas,
+  base: number,
+  size: number,
+  orderPerBit = 0,
+  name?: string,
+): Cma {
   checkSlots(areas);
   if (!(size > 0) || !areas.memblock.isRegionReserved(base, size)) {
-    throw new SocmemError('EINVAL', `cma: region ${hex(base)}+${hex(size)} is empty or not reserved`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: region ${hex(base)}+${hex(size)} is empty or not reserved`,
+    );
   }
   const align = areas.minAlignmentBytes;
   if (base % align !== 0 || size % align !== 0) {
-    throw new SocmemError('EINVAL', `cma: region ${hex(base)}+${hex(size)} is not aligned to CMA_MIN_ALIGNMENT_BYTES ${hex(align)}`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: region ${hex(base)}+${hex(size)} is not aligned to CMA_MIN_ALIGNMENT_BYTES ${hex(align)}`,
+    );
   }
   const cma = newArea(areas, name, orderPerBit);
   addRange(areas, cma, base, size);
@@ -91,26 +107,41 @@ export function cmaDeclareContiguous(areas: CmaAreas, options: CmaDeclareOptions
   checkSlots(areas);
   if (!(size > 0)) throw new SocmemError('EINVAL', `cma: ${name}: size ${size} is zero`);
   if (alignment !== 0 && !isPowerOfTwo(alignment)) {
-    throw new SocmemError('EINVAL', `cma: ${name}: alignment ${hex(alignment)} is not a power of two`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: ${name}: alignment ${hex(alignment)} is not a power of two`,
+    );
   }
   alignment = Math.max(alignment, areas.minAlignmentBytes);
   if (fixed && base % alignment !== 0) {
-    throw new SocmemError('EINVAL', `cma: ${name}: region at ${hex(base)} must be aligned to ${hex(alignment)} bytes`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: ${name}: region at ${hex(base)} must be aligned to ${hex(alignment)} bytes`,
+    );
   }
   base = alignUp(base, alignment);
   size = alignUp(size, alignment);
   limit = alignDown(limit, alignment);
   if (base === 0) fixed = false;
   if ((size / areas.pageSize) % 2 ** orderPerBit !== 0) {
-    throw new SocmemError('EINVAL', `cma: ${name}: size ${hex(size)} is not a multiple of 2^${orderPerBit} pages`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: ${name}: size ${hex(size)} is not a multiple of 2^${orderPerBit} pages`,
+    );
   }
   if (limit === 0 || limit > memblock.end) limit = memblock.end;
   if (base + size > limit) {
-    throw new SocmemError('EINVAL', `cma: ${name}: size (${hex(size)}) of region at ${hex(base)} exceeds limit (${hex(limit)})`);
+    throw new SocmemError(
+      'EINVAL',
+      `cma: ${name}: size (${hex(size)}) of region at ${hex(base)} exceeds limit (${hex(limit)})`,
+    );
   }
   if (fixed) {
     if (memblock.isRegionReserved(base, size) || !memblock.isRegionMemory(base, size)) {
-      throw new SocmemError('EBUSY', `cma: ${name}: region at ${hex(base)}+${hex(size)} is already reserved or not memory`);
+      throw new SocmemError(
+        'EBUSY',
+        `cma: ${name}: region at ${hex(base)}+${hex(size)} is already reserved or not memory`,
+      );
     }
     memblock.reserve(base, size);
   } else {
@@ -130,7 +161,13 @@ export function cmaDeclareContiguous(areas: CmaAreas, options: CmaDeclareOptions
 }
 
 /** `cma_alloc_mem`: bottom-up from 4 GiB first (keeps compaction moving pages out of CMA), then top-down. */
-function cmaAllocMem(areas: CmaAreas, base: number, size: number, align: number, limit: number): number {
+function cmaAllocMem(
+  areas: CmaAreas,
+  base: number,
+  size: number,
+  align: number,
+  limit: number,
+): number {
   const memblock = areas.memblock;
   let addr = 0;
   if (!memblock.bottomUp && memblock.end >= SZ_4G + size) {
@@ -179,13 +216,19 @@ export function cmaDeclareContiguousMulti(
     remaining -= take;
   }
   if (remaining > 0) {
-    throw new SocmemError('ENOMEM', `cma: ${name}: cannot reserve ${size / 0x10_0000} MiB in ${CMA_MAX_RANGES} ranges`);
+    throw new SocmemError(
+      'ENOMEM',
+      `cma: ${name}: cannot reserve ${size / 0x10_0000} MiB in ${CMA_MAX_RANGES} ranges`,
+    );
   }
   checkSlots(areas);
   for (const range of chosen) areas.memblock.reserve(range.base, range.size);
   const cma = newArea(areas, name, orderPerBit);
   for (const range of chosen) addRange(areas, cma, range.base, range.size);
-  areas.printk('info', `Reserved ${size / 0x10_0000} MiB in ${chosen.length} range${chosen.length > 1 ? 's' : ''}`);
+  areas.printk(
+    'info',
+    `Reserved ${size / 0x10_0000} MiB in ${chosen.length} range${chosen.length > 1 ? 's' : ''}`,
+  );
   return cma;
 }
 
@@ -197,7 +240,8 @@ export function cmaDeclareContiguousMulti(
 export function cmaReserveEarly(cma: Cma, size: number): number | null {
   const areas = cma.registry;
   if (cma.count === 0 || cma.activated) return null;
-  if (size % areas.minAlignmentBytes !== 0 || size % (areas.pageSize * 2 ** cma.orderPerBit) !== 0) return null;
+  if (size % areas.minAlignmentBytes !== 0 || size % (areas.pageSize * 2 ** cma.orderPerBit) !== 0)
+    return null;
   const pages = size / areas.pageSize;
   if (pages > cma.availableCount) return null;
   for (const range of cma.ranges) {

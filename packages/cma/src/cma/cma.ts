@@ -69,7 +69,11 @@ export class Cma {
 
   /** `cma_get_base`: the base of the first range (WARNs when the area has several). */
   get base(): number {
-    if (this.ranges.length !== 1) this.registry.machine.diagnostics.warn('cma', `${this.name}: cma_get_base on an area of ${this.ranges.length} ranges`);
+    if (this.ranges.length !== 1)
+      this.registry.machine.diagnostics.warn(
+        'cma',
+        `${this.name}: cma_get_base on an area of ${this.ranges.length} ranges`,
+      );
     return (this.ranges[0]?.basePfn ?? 0) * this.registry.pageSize;
   }
 
@@ -92,12 +96,16 @@ export class Cma {
   /** `cma_intersects`: any range overlaps the physical [start, end). */
   intersects(start: number, end: number): boolean {
     const pageSize = this.registry.pageSize;
-    return this.ranges.some((range) => start < range.endPfn * pageSize && range.basePfn * pageSize < end);
+    return this.ranges.some(
+      (range) => start < range.endPfn * pageSize && range.basePfn * pageSize < end,
+    );
   }
 
   toString(): string {
     const pageSize = this.registry.pageSize;
-    const ranges = this.ranges.map((range) => `${hex(range.basePfn * pageSize)}+${hex(range.count * pageSize)}`).join(', ');
+    const ranges = this.ranges
+      .map((range) => `${hex(range.basePfn * pageSize)}+${hex(range.count * pageSize)}`)
+      .join(', ');
     return `cma ${this.name}: ${this.count} pages [${ranges}]`;
   }
 }

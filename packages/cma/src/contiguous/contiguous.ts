@@ -68,12 +68,14 @@ export class DmaContiguous {
       this.cmdlineGiven = true;
       size = parsed.size;
       base = parsed.base;
-      selectedLimit = parsed.limit !== 0 && limit !== 0 ? Math.min(parsed.limit, limit) : parsed.limit || limit;
+      selectedLimit =
+        parsed.limit !== 0 && limit !== 0 ? Math.min(parsed.limit, limit) : parsed.limit || limit;
       fixed = parsed.base + parsed.size === parsed.limit;
     } else {
       const bySize = (config.sizeMbytes ?? 16) * 0x10_0000;
       const totalPages = Math.floor(this.areas.memblock.physMemSize / this.areas.pageSize);
-      const byPercent = Math.floor((totalPages * (config.sizePercentage ?? 10)) / 100) * this.areas.pageSize;
+      const byPercent =
+        Math.floor((totalPages * (config.sizePercentage ?? 10)) / 100) * this.areas.pageSize;
       switch (config.sizeSelector ?? 'mbytes') {
         case 'mbytes':
           size = bySize;
@@ -96,7 +98,15 @@ export class DmaContiguous {
 
   /** `dma_contiguous_reserve_area`: an area named "reserved" (align 0, order_per_bit 0). */
   reserveArea(size: number, base: number, limit: number, fixed: boolean): Cma {
-    return cmaDeclareContiguous(this.areas, { base, size, limit, alignment: 0, orderPerBit: 0, fixed, name: 'reserved' });
+    return cmaDeclareContiguous(this.areas, {
+      base,
+      size,
+      limit,
+      alignment: 0,
+      orderPerBit: 0,
+      fixed,
+      name: 'reserved',
+    });
   }
 
   /**
@@ -106,20 +116,38 @@ export class DmaContiguous {
    */
   rmemCmaSetup(node: SharedDmaPoolNode): Cma {
     if (this.cmdlineGiven && node.linuxCmaDefault === true) {
-      this.areas.printk('info', `Reserved memory: bypass ${node.name} node, using cmdline CMA params instead`);
-      throw new SocmemError('EBUSY', `reserved-memory ${node.name}: cma= given, linux,cma-default node skipped`);
+      this.areas.printk(
+        'info',
+        `Reserved memory: bypass ${node.name} node, using cmdline CMA params instead`,
+      );
+      throw new SocmemError(
+        'EBUSY',
+        `reserved-memory ${node.name}: cma= given, linux,cma-default node skipped`,
+      );
     }
     if (node.reusable !== true || node.noMap === true) {
-      throw new SocmemError('EINVAL', `reserved-memory ${node.name}: a CMA pool must be reusable and mapped`);
+      throw new SocmemError(
+        'EINVAL',
+        `reserved-memory ${node.name}: a CMA pool must be reusable and mapped`,
+      );
     }
     const align = this.areas.minAlignmentBytes;
     if (node.base % align !== 0 || node.size % align !== 0) {
       this.areas.printk('err', 'Reserved memory: incorrect alignment of CMA region');
-      throw new SocmemError('EINVAL', `reserved-memory ${node.name}: ${hex(node.base)}+${hex(node.size)} is not aligned to ${hex(align)}`);
+      throw new SocmemError(
+        'EINVAL',
+        `reserved-memory ${node.name}: ${hex(node.base)}+${hex(node.size)} is not aligned to ${hex(align)}`,
+      );
     }
     const memblock = this.areas.memblock;
-    if (memblock.isRegionReserved(node.base, node.size) || !memblock.isRegionMemory(node.base, node.size)) {
-      throw new SocmemError('EBUSY', `reserved-memory ${node.name}: ${hex(node.base)}+${hex(node.size)} overlaps a reservation or is not memory`);
+    if (
+      memblock.isRegionReserved(node.base, node.size) ||
+      !memblock.isRegionMemory(node.base, node.size)
+    ) {
+      throw new SocmemError(
+        'EBUSY',
+        `reserved-memory ${node.name}: ${hex(node.base)}+${hex(node.size)} overlaps a reservation or is not memory`,
+      );
     }
     memblock.reserve(node.base, node.size);
     let cma: Cma;
@@ -130,7 +158,10 @@ export class DmaContiguous {
       throw error;
     }
     if (node.linuxCmaDefault === true) this.defaultArea = cma;
-    this.areas.printk('info', `Reserved memory: created CMA memory pool at ${hex(node.base)}, size ${node.size / 0x10_0000} MiB`);
+    this.areas.printk(
+      'info',
+      `Reserved memory: created CMA memory pool at ${hex(node.base)}, size ${node.size / 0x10_0000} MiB`,
+    );
     return cma;
   }
 

@@ -36,7 +36,10 @@ export function allocContigRange(
 ): void {
   const frames = buddy.frames;
   if (migratetype !== MIGRATE_CMA && migratetype !== MIGRATE_MOVABLE) {
-    throw new SocmemError('EINVAL', `alloc_contig_range: migratetype ${migratetype} is neither MOVABLE nor CMA`);
+    throw new SocmemError(
+      'EINVAL',
+      `alloc_contig_range: migratetype ${migratetype} is neither MOVABLE nor CMA`,
+    );
   }
   if (!gfpflagsAllowBlocking(gfp)) {
     throw new SocmemError('EINVAL', `alloc_contig_range: gfp ${hex(gfp)} does not allow blocking`);
@@ -44,7 +47,10 @@ export function allocContigRange(
   const start = frames.requireIndex(startPfn, 'alloc_contig_range');
   const span = frames.spanOf(startPfn)!;
   if (!(endPfn > startPfn) || endPfn > span.endPfn) {
-    throw new SocmemError('EINVAL', `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) is not one zone's memory`);
+    throw new SocmemError(
+      'EINVAL',
+      `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) is not one zone's memory`,
+    );
   }
   const end = start + (endPfn - startPfn);
   const pbOrder = buddy.pageblockOrder;
@@ -76,11 +82,17 @@ export function freeContigRange(buddy: BuddyAllocator, startPfn: number, count: 
   const start = frames.requireIndex(startPfn, 'free_contig_range');
   const span = frames.spanOf(startPfn)!;
   if (!Number.isInteger(count) || count <= 0 || startPfn + count > span.endPfn) {
-    throw new SocmemError('EINVAL', `free_contig_range: ${count} pages at pfn ${hex(startPfn)} are outside memory`);
+    throw new SocmemError(
+      'EINVAL',
+      `free_contig_range: ${count} pages at pfn ${hex(startPfn)} are outside memory`,
+    );
   }
   for (let index = start; index < start + count; index++) {
     if ((frames.flags[index]! & (PG_ALLOCATED | PG_CONTIG)) !== (PG_ALLOCATED | PG_CONTIG)) {
-      throw new SocmemError('EINVAL', `free_contig_range: pfn ${hex(frames.pfnOf(index))} was not allocated by alloc_contig_range`);
+      throw new SocmemError(
+        'EINVAL',
+        `free_contig_range: pfn ${hex(frames.pfnOf(index))} was not allocated by alloc_contig_range`,
+      );
     }
   }
   buddy.releaseFrames(start, count);
@@ -88,10 +100,16 @@ export function freeContigRange(buddy: BuddyAllocator, startPfn: number, count: 
 }
 
 /** Frees [pfn, pfn + count) in the largest naturally aligned blocks. */
-export function freeRangeToBuddy(buddy: BuddyAllocator, index: number, pfn: number, count: number): void {
+export function freeRangeToBuddy(
+  buddy: BuddyAllocator,
+  index: number,
+  pfn: number,
+  count: number,
+): void {
   while (count > 0) {
     let order = 0;
-    while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count) order++;
+    while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count)
+      order++;
     buddy.freeOne(index, order);
     index += 2 ** order;
     pfn += 2 ** order;
@@ -103,7 +121,10 @@ export function freeRangeToBuddy(buddy: BuddyAllocator, index: number, pfn: numb
 function checkIsolatable(buddy: BuddyAllocator, block: number, start: number, end: number): void {
   const frames = buddy.frames;
   if (frames.isIsolated(block)) {
-    throw new SocmemError('EBUSY', `alloc_contig_range: pageblock at pfn ${hex(frames.pfnOf(block << buddy.pageblockOrder))} is already isolated`);
+    throw new SocmemError(
+      'EBUSY',
+      `alloc_contig_range: pageblock at pfn ${hex(frames.pfnOf(block << buddy.pageblockOrder))} is already isolated`,
+    );
   }
   if (frames.underlyingType(block) === MIGRATE_CMA) return;
   const from = Math.max(start, block << buddy.pageblockOrder);
@@ -115,14 +136,22 @@ function checkIsolatable(buddy: BuddyAllocator, block: number, start: number, en
       continue;
     }
     if ((flags & PG_RESERVED) !== 0 || ((flags & PG_ALLOCATED) !== 0 && (flags & PG_LRU) === 0)) {
-      throw new SocmemError('EBUSY', `alloc_contig_range: unmovable page at pfn ${hex(frames.pfnOf(index))} (owner ${buddy.owners.name(frames.owner[index]!)})`);
+      throw new SocmemError(
+        'EBUSY',
+        `alloc_contig_range: unmovable page at pfn ${hex(frames.pfnOf(index))} (owner ${buddy.owners.name(frames.owner[index]!)})`,
+      );
     }
     index++;
   }
 }
 
 /** `__alloc_contig_migrate_range`: moves every movable page of the range; EBUSY if one cannot move. */
-function migrateRange(buddy: BuddyAllocator, start: number, end: number, stats?: ContigRangeStats): void {
+function migrateRange(
+  buddy: BuddyAllocator,
+  start: number,
+  end: number,
+  stats?: ContigRangeStats,
+): void {
   const frames = buddy.frames;
   const migrator = buddy.migrator;
   let busy = -1;
@@ -151,18 +180,30 @@ function migrateRange(buddy: BuddyAllocator, start: number, end: number, stats?:
       stats.busyPfn = pfn;
       stats.busyReason = reason;
     }
-    throw new SocmemError('EBUSY', `alloc_contig_range: page at pfn ${hex(pfn)} cannot migrate: ${reason}`);
+    throw new SocmemError(
+      'EBUSY',
+      `alloc_contig_range: page at pfn ${hex(pfn)} cannot migrate: ${reason}`,
+    );
   }
 }
 
 /** `test_pages_isolated`: every page of [start, end) free; returns the index where the first free block starts. */
-function testPagesIsolated(buddy: BuddyAllocator, start: number, end: number, startPfn: number, endPfn: number): number {
+function testPagesIsolated(
+  buddy: BuddyAllocator,
+  start: number,
+  end: number,
+  startPfn: number,
+  endPfn: number,
+): number {
   const frames = buddy.frames;
   const outer = containingFreeBlock(buddy, start, startPfn);
   let index = outer < 0 ? start : outer;
   while (index < end) {
     if ((frames.flags[index]! & PG_BUDDY) === 0) {
-      throw new SocmemError('EBUSY', `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) PFNs busy (pfn ${hex(frames.pfnOf(index))} in use)`);
+      throw new SocmemError(
+        'EBUSY',
+        `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) PFNs busy (pfn ${hex(frames.pfnOf(index))} in use)`,
+      );
     }
     index += 2 ** frames.order[index]!;
   }
@@ -177,13 +218,20 @@ function containingFreeBlock(buddy: BuddyAllocator, index: number, pfn: number):
     const headPfn = pfn - (pfn % 2 ** order);
     if (headPfn < span.startPfn) break;
     const head = index - (pfn - headPfn);
-    if ((frames.flags[head]! & PG_BUDDY) !== 0 && head + 2 ** frames.order[head]! > index) return head;
+    if ((frames.flags[head]! & PG_BUDDY) !== 0 && head + 2 ** frames.order[head]! > index)
+      return head;
   }
   return -1;
 }
 
 /** `isolate_freepages_range` + giving back the head and tail outside the range. */
-function takeFreeRange(buddy: BuddyAllocator, outer: number, start: number, end: number, ownerId: number): void {
+function takeFreeRange(
+  buddy: BuddyAllocator,
+  outer: number,
+  start: number,
+  end: number,
+  ownerId: number,
+): void {
   const frames = buddy.frames;
   const zone = frames.zoneOfIndex(start);
   const tailStart = end;
@@ -200,5 +248,6 @@ function takeFreeRange(buddy: BuddyAllocator, outer: number, start: number, end:
   frames.flags[start] = PG_ALLOCATED | PG_CONTIG | PG_HEAD;
   frames.order[start] = 0;
   if (outer < start) freeRangeToBuddy(buddy, outer, frames.pfnOf(outer), start - outer);
-  if (tailEnd > tailStart) freeRangeToBuddy(buddy, tailStart, frames.pfnOf(tailStart), tailEnd - tailStart);
+  if (tailEnd > tailStart)
+    freeRangeToBuddy(buddy, tailStart, frames.pfnOf(tailStart), tailEnd - tailStart);
 }

@@ -5,6 +5,7 @@ import {
   type PageAllocator,
   SocmemError,
 } from '@socmem/hw-sim';
+import { checkBuddyInvariants } from './buddy-invariants';
 import {
   defaultOrders,
   MAX_NR_ZONES,
@@ -14,19 +15,20 @@ import {
   ZONE_NAMES,
   ZONE_NORMAL,
 } from './constants';
-import { checkBuddyInvariants } from './buddy-invariants';
 import { FreeArea } from './free-area';
+import { freeOnePage, freeReservedRange } from './free-one-page';
+import { frameLeakReport } from './leak-report';
 import { __GFP_DMA32, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
+import { Migrator } from './migrate';
 import { OwnerRegistry } from './owner-registry';
 import {
+  PageFrames,
   PB_MIGRATE_ISOLATE_BIT,
   PG_ALLOCATED,
   PG_BUDDY,
   PG_HEAD,
   PG_RESERVED,
-  PageFrames,
 } from './page-frames';
-import { Migrator } from './migrate';
 import { PageblockOps } from './pageblock-ops';
 import { Rmqueue } from './rmqueue';
 
@@ -70,23 +72,34 @@ export class BuddyAllocator implements PageAllocator {
   constructor(machine: Machine, options: BuddyAllocatorOptions = {}) {
     const pageSize = options.pageSize ?? 4096;
     if (pageSize !== 4096 && pageSize !== 16384 && pageSize !== 65536) {
-      throw new SocmemError('EINVAL', `buddy allocator: page size ${pageSize} is not 4K, 16K or 64K`);
+      throw new SocmemError(
+        'EINVAL',
+        `buddy allocator: page size ${pageSize} is not 4K, 16K or 64K`,
+      );
     }
     const defaults = defaultOrders(pageSize);
     const maxPageOrder = options.maxPageOrder ?? defaults.maxPageOrder;
-    const pageblockOrder = options.pageblockOrder ?? Math.min(defaults.pageblockOrder, maxPageOrder);
+    const pageblockOrder =
+      options.pageblockOrder ?? Math.min(defaults.pageblockOrder, maxPageOrder);
     if (!Number.isInteger(maxPageOrder) || maxPageOrder < 1 || maxPageOrder > 20) {
-      throw new SocmemError('EINVAL', `buddy allocator: MAX_PAGE_ORDER ${maxPageOrder} is outside 1..20`);
+      throw new SocmemError(
+        'EINVAL',
+        `buddy allocator: MAX_PAGE_ORDER ${maxPageOrder} is outside 1..20`,
+      );
     }
     if (!Number.isInteger(pageblockOrder) || pageblockOrder < 1 || pageblockOrder > maxPageOrder) {
-      throw new SocmemError('EINVAL', `buddy allocator: pageblock order ${pageblockOrder} is outside 1..${maxPageOrder}`);
+      throw new SocmemError(
+        'EINVAL',
+        `buddy allocator: pageblock order ${pageblockOrder} is outside 1..${maxPageOrder}`,
+      );
     }
     this.name = options.name ?? 'buddy';
     this.machine = machine;
     this.pageSize = pageSize;
     this.maxPageOrder = maxPageOrder;
     this.pageblockOrder = pageblockOrder;
-    const ranges = options.ranges ?? machine.ram.banks.map((bank) => ({ base: bank.base, size: bank.size }));
+    const ranges =
+      options.ranges ?? machine.ram.banks.map((bank) => ({ base: bank.base, size: bank.size }));
     this.frames = new PageFrames(ranges, pageSize, pageblockOrder);
     this.freeArea = new FreeArea(this.frames, maxPageOrder);
     this.pageblocks = new PageblockOps(this.frames, this.freeArea, this, maxPageOrder);
@@ -109,27 +122,7 @@ export class BuddyAllocator implements PageAllocator {
    * frame of [startPfn, endPfn) still reserved is freed in the largest aligned blocks.
    */
   freeBootMemory(startPfn: number, endPfn: number): void {
-    const frames = this.frames;
-    let pfn = startPfn;
-    while (pfn < endPfn) {
-      const span = frames.spanOf(pfn);
-      if (span === null) {
-        pfn++;
-        continue;
-      }
-      const stop = Math.min(endPfn, span.endPfn);
-      const index = span.offset + (pfn - span.startPfn);
-      if ((frames.flags[index]! & PG_RESERVED) === 0) {
-        pfn++;
-        continue;
-      }
-      let order = 0;
-      while (order < this.maxPageOrder && pfn % 2 ** (order + 1) === 0 && pfn + 2 ** (order + 1) <= stop && this.allReserved(index, 2 ** (order + 1))) order++;
-      frames.flags.fill(0, index, index + 2 ** order);
-      this.managedPages[span.zone]! += 2 ** order;
-      this.freeOne(index, order);
-      pfn += 2 ** order;
-    }
+    freeReservedRange(this, startPfn, endPfn);
   }
 
   /**
@@ -140,21 +133,40 @@ export class BuddyAllocator implements PageAllocator {
    */
   allocFrames(gfp: number, order: number, ownerId: number): number {
     if (!Number.isInteger(order) || order < 0 || order > this.maxPageOrder) {
-      throw new SocmemError('EINVAL', `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`,
+      );
     }
     if (this.machine.failPoints.shouldFail('buddy-alloc')) {
-      throw new SocmemError('ENOMEM', `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`);
+      throw new SocmemError(
+        'ENOMEM',
+        `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,
+      );
     }
     const migratetype = gfpMigratetype(gfp);
     const allocCma = migratetype === MIGRATE_MOVABLE && this.memallocPinDepth === 0;
+    // The zonelist holds only populated zones: NORMAL then DMA32, or DMA32 alone for __GFP_DMA32.
     let index = -1;
-    if ((gfp & __GFP_DMA32) === 0) index = this.rmqueueOps.rmqueue(ZONE_NORMAL, order, migratetype, allocCma);
-    if (index < 0) index = this.rmqueueOps.rmqueue(ZONE_DMA32, order, migratetype, allocCma);
+    if ((gfp & __GFP_DMA32) === 0 && this.managedPages[ZONE_NORMAL]! > 0) {
+      index = this.rmqueueOps.rmqueue(ZONE_NORMAL, order, migratetype, allocCma);
+    }
+    if (index < 0 && this.managedPages[ZONE_DMA32]! > 0) {
+      index = this.rmqueueOps.rmqueue(ZONE_DMA32, order, migratetype, allocCma);
+    }
     if (index < 0) {
-      throw new SocmemError('ENOMEM', `${this.name}: no free block of order ${order} for ${this.owners.name(ownerId)}`);
+      throw new SocmemError(
+        'ENOMEM',
+        `${this.name}: no free block of order ${order} for ${this.owners.name(ownerId)}`,
+      );
     }
     this.prepNewPage(index, order, ownerId);
-    if ((gfp & __GFP_ZERO) !== 0) this.machine.cpu.fill(this.pfnToPhys(this.frames.pfnOf(index)), 0, this.pageSize * 2 ** order);
+    if ((gfp & __GFP_ZERO) !== 0)
+      this.machine.cpu.fill(
+        this.pfnToPhys(this.frames.pfnOf(index)),
+        0,
+        this.pageSize * 2 ** order,
+      );
     if (this.machine.trace.active) this.emitTrace('alloc', index, order, ownerId);
     return index;
   }
@@ -168,11 +180,20 @@ export class BuddyAllocator implements PageAllocator {
   freeFrames(index: number, order: number): void {
     const frames = this.frames;
     const flags = frames.flags[index]!;
-    if ((flags & (PG_ALLOCATED | PG_HEAD)) !== (PG_ALLOCATED | PG_HEAD) || frames.order[index] !== order) {
-      throw new SocmemError('EINVAL', `${this.name}: pfn ${hex(frames.pfnOf(index))} is not an allocated block of order ${order}`);
+    if (
+      (flags & (PG_ALLOCATED | PG_HEAD)) !== (PG_ALLOCATED | PG_HEAD) ||
+      frames.order[index] !== order
+    ) {
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: pfn ${hex(frames.pfnOf(index))} is not an allocated block of order ${order}`,
+      );
     }
     if ((flags & ~(PG_ALLOCATED | PG_HEAD)) !== 0) {
-      throw new SocmemError('EINVAL', `${this.name}: pfn ${hex(frames.pfnOf(index))} belongs to a movable user or CMA and is freed by it`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: pfn ${hex(frames.pfnOf(index))} belongs to a movable user or CMA and is freed by it`,
+      );
     }
     if (this.machine.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
     this.releaseFrames(index, 2 ** order);
@@ -191,25 +212,14 @@ export class BuddyAllocator implements PageAllocator {
 
   /** PageAllocator: frees a block returned by `allocPages`. */
   freePages(pa: number, order: number): void {
-    if (pa % this.pageSize !== 0) throw new SocmemError('EINVAL', `${this.name}: ${hex(pa)} is not page aligned`);
+    if (pa % this.pageSize !== 0)
+      throw new SocmemError('EINVAL', `${this.name}: ${hex(pa)} is not page aligned`);
     this.freePfn(pa / this.pageSize, order);
   }
 
   /** Pages still allocated, by owner (movable users and CMA allocations included). */
   leakReport(): LeakReportEntry[] {
-    const frames = this.frames;
-    const pages = new Map<number, number>();
-    const allocations = new Map<number, number>();
-    for (let index = 0; index < frames.frameCount; index++) {
-      const flags = frames.flags[index]!;
-      if ((flags & PG_ALLOCATED) === 0) continue;
-      const owner = frames.owner[index]!;
-      pages.set(owner, (pages.get(owner) ?? 0) + 1);
-      if ((flags & PG_HEAD) !== 0) allocations.set(owner, (allocations.get(owner) ?? 0) + 1);
-    }
-    return [...pages.entries()]
-      .map(([owner, count]) => ({ owner: this.owners.name(owner), pages: count, allocations: allocations.get(owner) ?? 0 }))
-      .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+    return frameLeakReport(this.frames, this.owners);
   }
 
   /** Free pages of a zone (NR_FREE_PAGES: isolated pages excluded). */
@@ -242,50 +252,23 @@ export class BuddyAllocator implements PageAllocator {
   }
 
   /**
-   * `__free_one_page`: merges the block with free buddies of equal order (never across pageblocks
-   * of differing types unless both are mergeable; the buddy's pageblocks then take this type)
-   * and puts the result on the free list of its pageblock's type.
+   * `__free_one_page`: merges with free buddies and puts the block on its pageblock's list
+   * (see {@link freeOnePage}).
    */
   freeOne(index: number, order: number): void {
-    const frames = this.frames;
-    const pbOrder = this.pageblockOrder;
-    let pfn = frames.pfnOf(index);
-    const span = frames.spanOf(pfn)!;
-    const blockFlags = frames.pageblock[index >>> pbOrder]!;
-    while (order < this.maxPageOrder) {
-      const size = 2 ** order;
-      // pfn & size is exact for pfns below 2^53 (ToInt32 keeps the low 32 bits).
-      const delta = (pfn & size) === 0 ? size : -size;
-      const buddyPfn = pfn + delta;
-      if (buddyPfn < span.startPfn || buddyPfn >= span.endPfn) break;
-      const buddy = index + delta;
-      if ((frames.flags[buddy]! & PG_BUDDY) === 0 || frames.order[buddy] !== order) break;
-      let retype = false;
-      if (order >= pbOrder) {
-        const buddyFlags = frames.pageblock[buddy >>> pbOrder]!;
-        if (buddyFlags !== blockFlags) {
-          const isolated = ((buddyFlags | blockFlags) & PB_MIGRATE_ISOLATE_BIT) !== 0;
-          if (isolated || !migratetypeIsMergeable(buddyFlags) || !migratetypeIsMergeable(blockFlags)) break;
-          retype = true;
-        }
-      }
-      this.freeArea.remove(buddy, span.zone);
-      if (retype) frames.pageblock.fill(blockFlags, buddy >>> pbOrder, (buddy + size) >>> pbOrder);
-      if (delta < 0) {
-        index = buddy;
-        pfn = buddyPfn;
-      }
-      order++;
-    }
-    this.freeArea.add(index, order, frames.effectiveType(index >>> pbOrder), span.zone);
+    freeOnePage(this.frames, this.freeArea, this.maxPageOrder, index, order);
   }
 
   /** Marks `count` frames from `index` as one allocation of `order` owned by `ownerId`. */
   prepNewPage(index: number, order: number, ownerId: number): void {
     const frames = this.frames;
-    const count = 2 ** order;
-    frames.flags.fill(PG_ALLOCATED, index, index + count);
-    frames.owner.fill(ownerId, index, index + count);
+    if (order > 0) {
+      const count = 1 << order;
+      frames.flags.fill(PG_ALLOCATED, index, index + count);
+      frames.owner.fill(ownerId, index, index + count);
+    } else {
+      frames.owner[index] = ownerId;
+    }
     frames.flags[index] = PG_ALLOCATED | PG_HEAD;
     frames.order[index] = order;
     frames.refcount[index] = 1;
@@ -294,6 +277,14 @@ export class BuddyAllocator implements PageAllocator {
   /** Clears the allocation state of `count` frames before they go back to the free lists. */
   releaseFrames(index: number, count: number): void {
     const frames = this.frames;
+    if (count === 1) {
+      // The common case (movable pages, order-0 frees): no TypedArray.fill call overhead.
+      frames.flags[index] = 0;
+      frames.owner[index] = 0;
+      frames.refcount[index] = 0;
+      frames.pinCount[index] = 0;
+      return;
+    }
     frames.flags.fill(0, index, index + count);
     frames.owner.fill(0, index, index + count);
     frames.refcount.fill(0, index, index + count);
@@ -303,12 +294,6 @@ export class BuddyAllocator implements PageAllocator {
   /** Checks free lists, counters and frame states (see checkBuddyInvariants). */
   checkInvariants(): void {
     checkBuddyInvariants(this);
-  }
-
-  private allReserved(index: number, count: number): boolean {
-    const flags = this.frames.flags;
-    for (let k = index; k < index + count; k++) if (flags[k] !== PG_RESERVED) return false;
-    return true;
   }
 
   private emitTrace(op: 'alloc' | 'free', index: number, order: number, ownerId: number): void {

@@ -1,5 +1,5 @@
 import { MAX_NR_ZONES, MIGRATE_CMA, MIGRATE_ISOLATE, MIGRATE_TYPES } from './constants';
-import { PG_BUDDY, type PageFrames } from './page-frames';
+import { type PageFrames, PG_BUDDY } from './page-frames';
 
 /**
  * `zone->free_area[order].free_list[migratetype]` for every zone: intrusive doubly linked
@@ -42,7 +42,7 @@ export class FreeArea {
     if (head >= 0) frames.prev[head] = index;
     this.heads[list] = index;
     this.blocks[list]!++;
-    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! += 2 ** order;
+    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! += 1 << order;
   }
 
   /** Takes the block headed by `index` off its list. */
@@ -58,7 +58,7 @@ export class FreeArea {
     if (next >= 0) frames.prev[next] = prev;
     frames.flags[index] = frames.flags[index]! & ~PG_BUDDY;
     this.blocks[list]!--;
-    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! -= 2 ** order;
+    this.pagesByType[zone * MIGRATE_TYPES + migratetype]! -= 1 << order;
   }
 
   /** Head of a list, or -1. */
@@ -88,7 +88,8 @@ export class FreeArea {
   /** `nr_free` of one order in a zone (all migratetypes). */
   blocksOfOrder(zone: number, order: number): number {
     let total = 0;
-    for (let type = 0; type < MIGRATE_TYPES; type++) total += this.blocks[this.listIndex(zone, order, type)]!;
+    for (let type = 0; type < MIGRATE_TYPES; type++)
+      total += this.blocks[this.listIndex(zone, order, type)]!;
     return total;
   }
 }

@@ -50,23 +50,33 @@ export class Memblock {
 
   /** `memblock_is_region_reserved`: true when any byte of the range is reserved. */
   isRegionReserved(base: number, size: number): boolean {
-    return this.reservedRanges.some((range) => base < range.base + range.size && range.base < base + size);
+    return this.reservedRanges.some(
+      (range) => base < range.base + range.size && range.base < base + size,
+    );
   }
 
   /** True when [base, base + size) is all memory. */
   isRegionMemory(base: number, size: number): boolean {
-    return this.memory.some((range) => base >= range.base && base + size <= range.base + range.size);
+    let at = base;
+    for (const range of this.memory) {
+      if (range.base <= at && at < range.base + range.size) at = range.base + range.size;
+    }
+    return at >= base + size;
   }
 
   /** `memblock_reserve`. */
   reserve(base: number, size: number): void {
-    if (size <= 0) throw new SocmemError('EINVAL', `memblock: reserve of ${size} bytes at ${hex(base)}`);
+    if (size <= 0)
+      throw new SocmemError('EINVAL', `memblock: reserve of ${size} bytes at ${hex(base)}`);
     const all = [...this.reservedRanges, { base, size }].sort((a, b) => a.base - b.base);
     const merged: PhysRange[] = [];
     for (const range of all) {
       const last = merged[merged.length - 1];
       if (last !== undefined && range.base <= last.base + last.size) {
-        merged[merged.length - 1] = { base: last.base, size: Math.max(last.base + last.size, range.base + range.size) - last.base };
+        merged[merged.length - 1] = {
+          base: last.base,
+          size: Math.max(last.base + last.size, range.base + range.size) - last.base,
+        };
       } else merged.push(range);
     }
     this.reservedRanges = merged;

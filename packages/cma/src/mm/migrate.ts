@@ -1,6 +1,6 @@
-import { hex, SocmemError } from '@socmem/hw-sim';
+import { FRAME_SIZE, hex, SocmemError } from '@socmem/hw-sim';
 import type { BuddyAllocator } from './buddy-allocator';
-import { GFP_HIGHUSER_MOVABLE, __GFP_RETRY_MAYFAIL } from './gfp';
+import { __GFP_RETRY_MAYFAIL, GFP_HIGHUSER_MOVABLE } from './gfp';
 import { PG_ALLOCATED, PG_HEAD, PG_LRU } from './page-frames';
 
 /** Gfp of migration targets (`alloc_migration_target` for MR_CONTIG_RANGE): movable, may use CMA. */
@@ -49,7 +49,10 @@ export class Migrator {
     const frames = buddy.frames;
     const reason = this.whyUnmovable(index);
     if (reason !== null) {
-      throw new SocmemError('EBUSY', `migrate: page at pfn ${hex(frames.pfnOf(index))} cannot move: ${reason}`);
+      throw new SocmemError(
+        'EBUSY',
+        `migrate: page at pfn ${hex(frames.pfnOf(index))} cannot move: ${reason}`,
+      );
     }
     const ownerId = frames.owner[index]!;
     const target = buddy.allocFrames(gfp, 0, ownerId);
@@ -71,6 +74,17 @@ export class Migrator {
     if (machine.cache.enabled) {
       machine.cpu.read(srcPa, this.bounce, 0, size);
       machine.cpu.write(dstPa, this.bounce, 0, size);
+    } else if (size === FRAME_SIZE) {
+      // One RAM frame: copy the frame's bytes directly (what Ram.copy does, minus its range walk).
+      const srcBytes = machine.ram.findBank(srcPa)!.frameBytes(srcPa);
+      const dstBank = machine.ram.findBank(dstPa)!;
+      // Both untouched means both read as the shared zero frame: nothing to copy.
+      if (srcBytes !== dstBank.frameBytes(dstPa)) dstBank.frameBytesForWrite(dstPa).set(srcBytes);
+      const counters = machine.bus.counters;
+      counters.reads++;
+      counters.writes++;
+      counters.bytesRead += size;
+      counters.bytesWritten += size;
     } else {
       machine.ram.copy(dstPa, srcPa, size);
       const counters = machine.bus.counters;

@@ -63,7 +63,10 @@ export class MovableMemory implements MigrationClient {
     const index = this.indexOf(page);
     const frames = this.buddy.frames;
     if (frames.pinCount[index]! > 0 || frames.refcount[index] !== 1) {
-      throw new SocmemError('EBUSY', `${this.name}: page ${page} is pinned or referenced and cannot be freed`);
+      throw new SocmemError(
+        'EBUSY',
+        `${this.name}: page ${page} is pinned or referenced and cannot be freed`,
+      );
     }
     this.buddy.releaseFrames(index, 1);
     this.buddy.freeOne(index, 0);
@@ -143,7 +146,8 @@ export class MovableMemory implements MigrationClient {
   unpin(page: number): void {
     const index = this.indexOf(page);
     const frames = this.buddy.frames;
-    if (frames.pinCount[index] === 0) throw new SocmemError('EINVAL', `${this.name}: page ${page} is not pinned`);
+    if (frames.pinCount[index] === 0)
+      throw new SocmemError('EINVAL', `${this.name}: page ${page} is not pinned`);
     frames.pinCount[index]!--;
   }
 
@@ -156,7 +160,8 @@ export class MovableMemory implements MigrationClient {
   putPage(page: number): void {
     const index = this.indexOf(page);
     const frames = this.buddy.frames;
-    if (frames.refcount[index]! <= 1) throw new SocmemError('EINVAL', `${this.name}: page ${page} has no extra reference`);
+    if (frames.refcount[index]! <= 1)
+      throw new SocmemError('EINVAL', `${this.name}: page ${page} has no extra reference`);
     frames.refcount[index]!--;
   }
 
@@ -177,14 +182,18 @@ export class MovableMemory implements MigrationClient {
   }
 
   private indexOf(page: number): number {
-    const index = Number.isInteger(page) && page >= 0 && page < this.used ? this.frameOf[page]! : -1;
+    const index =
+      Number.isInteger(page) && page >= 0 && page < this.used ? this.frameOf[page]! : -1;
     if (index < 0) throw new SocmemError('EINVAL', `${this.name}: no page ${page}`);
     return index;
   }
 
   private checkSpan(page: number, offset: number, length: number): void {
     if (!Number.isInteger(offset) || offset < 0 || offset + length > this.buddy.pageSize) {
-      throw new SocmemError('EINVAL', `${this.name}: bytes ${hex(offset)}+${length} of page ${page} are outside the page`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: bytes ${hex(offset)}+${length} of page ${page} are outside the page`,
+      );
     }
   }
 

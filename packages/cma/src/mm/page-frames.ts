@@ -1,5 +1,11 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
-import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_DMA32, ZONE_DMA32_LIMIT, ZONE_NORMAL } from './constants';
+import {
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  ZONE_DMA32,
+  ZONE_DMA32_LIMIT,
+  ZONE_NORMAL,
+} from './constants';
 
 /** Per-frame flag bits (the few `struct page` flags the model needs). */
 export const PG_BUDDY = 1; // first frame of a free buddy block (PageBuddy)
@@ -52,13 +58,20 @@ export class PageFrames {
   readonly pageblock: Uint8Array;
   private lastSpan: MemSpan;
 
-  constructor(ranges: readonly { base: number; size: number }[], pageSize: number, pageblockOrder: number) {
+  constructor(
+    ranges: readonly { base: number; size: number }[],
+    pageSize: number,
+    pageblockOrder: number,
+  ) {
     this.pageSize = pageSize;
     this.pageShift = Math.log2(pageSize);
     this.pageblockOrder = pageblockOrder;
     this.spans = buildSpans(ranges, pageSize, pageblockOrder);
     if (this.spans.length === 0) {
-      throw new SocmemError('EINVAL', `page frames: no whole pageblock of ${hex(pageSize << pageblockOrder)} bytes in RAM`);
+      throw new SocmemError(
+        'EINVAL',
+        `page frames: no whole pageblock of ${hex(pageSize << pageblockOrder)} bytes in RAM`,
+      );
     }
     const last = this.spans[this.spans.length - 1]!;
     this.frameCount = last.offset + (last.endPfn - last.startPfn);
@@ -99,7 +112,8 @@ export class PageFrames {
   /** Frame index of `pfn`; throws EINVAL naming `what` when the pfn is not managed memory. */
   requireIndex(pfn: number, what: string): number {
     const index = Number.isSafeInteger(pfn) ? this.indexOf(pfn) : -1;
-    if (index < 0) throw new SocmemError('EINVAL', `${what}: pfn ${hex(pfn)} is not in the memory map`);
+    if (index < 0)
+      throw new SocmemError('EINVAL', `${what}: pfn ${hex(pfn)} is not in the memory map`);
     return index;
   }
 
@@ -156,13 +170,15 @@ function buildSpans(
   for (const range of [...ranges].sort((a, b) => a.base - b.base)) {
     // Split at the zone line, then trim each piece to whole pageblocks.
     const cuts = [range.base, range.base + range.size];
-    if (range.base < ZONE_DMA32_LIMIT && range.base + range.size > ZONE_DMA32_LIMIT) cuts.splice(1, 0, ZONE_DMA32_LIMIT);
+    if (range.base < ZONE_DMA32_LIMIT && range.base + range.size > ZONE_DMA32_LIMIT)
+      cuts.splice(1, 0, ZONE_DMA32_LIMIT);
     for (let k = 0; k + 1 < cuts.length; k++) {
       const start = Math.ceil(cuts[k]! / blockBytes) * blockBytes;
       const end = Math.floor(cuts[k + 1]! / blockBytes) * blockBytes;
       if (end <= start) continue;
       const previous = pieces[pieces.length - 1];
-      if (previous !== undefined && previous.end === start && start !== ZONE_DMA32_LIMIT) previous.end = end;
+      if (previous !== undefined && previous.end === start && start !== ZONE_DMA32_LIMIT)
+        previous.end = end;
       else pieces.push({ start, end });
     }
   }
@@ -171,7 +187,12 @@ function buildSpans(
   for (const piece of pieces) {
     const startPfn = piece.start / pageSize;
     const endPfn = piece.end / pageSize;
-    spans.push({ startPfn, endPfn, offset, zone: piece.start < ZONE_DMA32_LIMIT ? ZONE_DMA32 : ZONE_NORMAL });
+    spans.push({
+      startPfn,
+      endPfn,
+      offset,
+      zone: piece.start < ZONE_DMA32_LIMIT ? ZONE_DMA32 : ZONE_NORMAL,
+    });
     offset += endPfn - startPfn;
   }
   return spans;

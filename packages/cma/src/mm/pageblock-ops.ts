@@ -1,7 +1,7 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { MIGRATE_ISOLATE } from './constants';
 import type { FreeArea } from './free-area';
-import { PB_MIGRATE_ISOLATE_BIT, PG_BUDDY, type PageFrames } from './page-frames';
+import { type PageFrames, PB_MIGRATE_ISOLATE_BIT, PG_BUDDY } from './page-frames';
 
 /** What pageblock operations need from the allocator: freeing a block through the merge path. */
 export interface BlockFreer {
@@ -47,7 +47,10 @@ export class PageblockOps {
   isolate(block: number): void {
     const frames = this.frames;
     if (frames.isIsolated(block)) {
-      throw new SocmemError('EBUSY', `page isolation: pageblock at pfn ${hex(frames.pfnOf(block << frames.pageblockOrder))} is already isolated`);
+      throw new SocmemError(
+        'EBUSY',
+        `page isolation: pageblock at pfn ${hex(frames.pfnOf(block << frames.pageblockOrder))} is already isolated`,
+      );
     }
     this.splitCoveringBlock(block);
     frames.pageblock[block] = frames.pageblock[block]! | PB_MIGRATE_ISOLATE_BIT;
@@ -70,7 +73,8 @@ export class PageblockOps {
     });
     for (let k = 0; k < count; k++) this.area.remove(this.scratchIndex[k]!, zone);
     frames.pageblock[block] = frames.pageblock[block]! & ~PB_MIGRATE_ISOLATE_BIT;
-    for (let k = 0; k < count; k++) this.freer.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
+    for (let k = 0; k < count; k++)
+      this.freer.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
   }
 
   /** Splits a free block of more than a pageblock that covers `block` into pageblock-sized pieces. */
@@ -89,7 +93,8 @@ export class PageblockOps {
       const zone = span.zone;
       const type = frames.listType[head]!;
       this.area.remove(head, zone);
-      for (let piece = head; piece < head + 2 ** order; piece += 2 ** pbOrder) this.area.add(piece, pbOrder, type, zone);
+      for (let piece = head; piece < head + 2 ** order; piece += 2 ** pbOrder)
+        this.area.add(piece, pbOrder, type, zone);
       return;
     }
   }

@@ -7,7 +7,7 @@ import {
   MIGRATE_UNMOVABLE,
 } from './constants';
 import type { FreeArea } from './free-area';
-import { PG_ALLOCATED, PG_BUDDY, PG_LRU, type PageFrames } from './page-frames';
+import { type PageFrames, PG_ALLOCATED, PG_BUDDY, PG_LRU } from './page-frames';
 import type { PageblockOps } from './pageblock-ops';
 
 /**
@@ -74,7 +74,7 @@ export class Rmqueue {
   expand(index: number, low: number, high: number, migratetype: number, zone: number): void {
     while (high > low) {
       high--;
-      this.area.add(index + 2 ** high, high, migratetype, zone);
+      this.area.add(index + (1 << high), high, migratetype, zone);
     }
   }
 

@@ -26,7 +26,9 @@ export function renderCmaBitmap(cma: Cma, options: BitmapPictureOptions = {}): s
       return;
     }
     const perChar = options.bitsPerChar ?? Math.max(1, Math.ceil(bitmap.size / (64 * 16)));
-    lines.push(`range ${r}: base_pfn ${hex(range.basePfn)}, ${bitmap.size} bits, ${perChar} bit${perChar > 1 ? 's' : ''}/char`);
+    lines.push(
+      `range ${r}: base_pfn ${hex(range.basePfn)}, ${bitmap.size} bits, ${perChar} bit${perChar > 1 ? 's' : ''}/char`,
+    );
     let row = '';
     let rowStart = 0;
     for (let bit = 0; bit < bitmap.size; bit += perChar) {

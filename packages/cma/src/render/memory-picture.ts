@@ -61,7 +61,9 @@ export function renderMemoryRange(
     lines.push(`${hex(pfn).padStart(11)} ${label.padEnd(17)}|${row}|`);
     pfn = blockEnd;
   }
-  lines.push(`legend: . free  m movable  P pinned  C CMA-allocated  U unmovable  r reserved  (${perChar} page${perChar > 1 ? 's' : ''}/char)`);
+  lines.push(
+    `legend: . free  m movable  P pinned  C CMA-allocated  U unmovable  r reserved  (${perChar} page${perChar > 1 ? 's' : ''}/char)`,
+  );
   return lines.join('\n');
 }
 
@@ -73,7 +75,9 @@ export function frameGlyph(buddy: BuddyAllocator, pfn: number): string {
   const flags = frames.flags[index]!;
   if ((flags & PG_ALLOCATED) !== 0) {
     if ((flags & PG_LRU) !== 0) {
-      return frames.pinCount[index]! > 0 || frames.refcount[index]! > 1 ? FRAME_GLYPHS.pinned : FRAME_GLYPHS.movable;
+      return frames.pinCount[index]! > 0 || frames.refcount[index]! > 1
+        ? FRAME_GLYPHS.pinned
+        : FRAME_GLYPHS.movable;
     }
     return (flags & PG_CONTIG) !== 0 ? FRAME_GLYPHS.cmaAllocated : FRAME_GLYPHS.unmovable;
   }

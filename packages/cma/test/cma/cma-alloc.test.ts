@@ -112,13 +112,27 @@ describe('cmaAlloc takes memory back from movable pages (alloc_contig_range)', (
     mm.checkInvariants();
   });
 
+  it('emits cma_alloc_start, cma_alloc_busy_retry and cma_alloc_finish trace events', () => {
+    const { mm, cma } = bootCma({ size: 4 * MiB });
+    const { memory, pages } = fillWithMovable(mm);
+    freeOutside(memory, pages, 0x42000, 0x42400, 1024);
+    memory.pin(pages.find((page) => memory.pfn(page) === 0x42001)!);
+    const events = mm.machine.trace.record(() => cmaAlloc(cma, 16, 9));
+    const cmaEvents = events.flatMap((event) =>
+      event.kind === 'cma' ? [`${event.op}@${event.pfn.toString(16)}`] : [],
+    );
+    expect(cmaEvents).toEqual(['alloc_start@-1', 'alloc_busy_retry@42000', 'alloc_finish@42200']);
+  });
+
   it('an extra reference (get_page) blocks migration like a pin', () => {
     const { mm, cma } = bootCma({ size: 2 * MiB });
     const { memory, pages } = fillWithMovable(mm);
     freeOutside(memory, pages, 0x42000, 0x42200, 1024);
     const victim = pages.find((page) => memory.pfn(page) === 0x42100)!;
     memory.getPage(victim);
-    expect(() => cmaAlloc(cma, 512, 0)).toThrowError(/EBUSY: cma: test: alloc failed, req-size: 512 pages, ret: -16/);
+    expect(() => cmaAlloc(cma, 512, 0)).toThrowError(
+      /EBUSY: cma: test: alloc failed, req-size: 512 pages, ret: -16/,
+    );
     expect(cmaSysfs(cma)).toMatchObject({ alloc_pages_fail: 512, available_pages: 512 });
     memory.putPage(victim);
     expect(cmaAlloc(cma, 512, 0)).toBe(0x42000);
@@ -131,6 +145,7 @@ describe('cmaAlloc takes memory back from movable pages (alloc_contig_range)', (
     freeOutside(memory, pages, 0x42000, 0x42200, 8);
     const victim = pages.find((page) => memory.pfn(page) === 0x42100)!;
     memory.pin(victim, { longterm: true });
+    pages.splice(pages.indexOf(victim), 1);
     const moved = memory.pfn(victim);
     expect(moved < 0x42000 || moved >= 0x42200).toBe(true);
     expect(mm.buddy.frames.pageblockMigratetype(moved)).toBe(MIGRATE_MOVABLE);
@@ -155,7 +170,9 @@ describe('cmaAlloc takes memory back from movable pages (alloc_contig_range)', (
   it('no target memory: ENOMEM stops at once, bits and pageblocks restored', () => {
     const { mm, cma } = bootCma({ size: 2 * MiB });
     fillWithMovable(mm);
-    expect(() => cmaAlloc(cma, 512, 0)).toThrowError(/ENOMEM: cma: test: alloc failed, req-size: 512 pages, ret: -12/);
+    expect(() => cmaAlloc(cma, 512, 0)).toThrowError(
+      /ENOMEM: cma: test: alloc failed, req-size: 512 pages, ret: -12/,
+    );
     expect(cmaLastAttempts(cma)).toHaveLength(1);
     expect(cma.availableCount).toBe(512);
     expect(mm.buddy.frames.pageblockMigratetype(0x42000)).toBe(MIGRATE_CMA);
@@ -178,7 +195,12 @@ describe('counters, log and failure reporting (mm/cma.c, mm/cma_sysfs.c, mm/cma_
       available_pages: 4096 - 28,
     });
     expect(mm.cma.vmstat).toEqual({ cmaAllocSuccess: 2, cmaAllocFail: 1 });
-    expect(cmaDebugfs(cma)).toMatchObject({ count: 4096, order_per_bit: 0, used: 28, maxchunk: 4096 - 128 });
+    expect(cmaDebugfs(cma)).toMatchObject({
+      count: 4096,
+      order_per_bit: 0,
+      used: 28,
+      maxchunk: 4096 - 128,
+    });
     expect(mm.cma.meminfo()).toEqual({ CmaTotal: 16384, CmaFree: (4096 - 28) * 4 });
   });
 
@@ -189,7 +211,10 @@ describe('counters, log and failure reporting (mm/cma.c, mm/cma_sysfs.c, mm/cma_
     const second = 0x42000 + 10;
     cmaRelease(cma, 0x42000, 10);
     expect(() => cmaAlloc(cma, 600, 0)).toThrowError(/ret: -16/);
-    expect(mm.cma.log.at(-2)).toEqual({ level: 'err', message: 'cma: test: alloc failed, req-size: 600 pages, ret: -16' });
+    expect(mm.cma.log.at(-2)).toEqual({
+      level: 'err',
+      message: 'cma: test: alloc failed, req-size: 600 pages, ret: -16',
+    });
     expect(cmaDebugShowAreas(cma)).toBe(
       `number of available pages: \nrange 0: 10@0+492@20\n=> 502 free of 512 total pages`,
     );

@@ -8,7 +8,7 @@ import {
   ZONE_DMA32,
   ZONE_NORMAL,
 } from '../../src/mm/constants';
-import { __GFP_DMA32, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, __GFP_RECLAIMABLE } from '../../src/mm/gfp';
+import { __GFP_DMA32, __GFP_RECLAIMABLE, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from '../../src/mm/gfp';
 import { bootBuddy, MiB } from '../helpers';
 
 describe('buddy allocator: boot, split and merge (mm/page_alloc.c __free_one_page, expand)', () => {
@@ -25,7 +25,8 @@ describe('buddy allocator: boot, split and merge (mm/page_alloc.c __free_one_pag
     const pfn = buddy.allocPagesGfp(GFP_KERNEL, 0, 'test');
     // The lowest order-10 block was split: halves of order 9..0 are now free.
     expect(pfn % 1024).toBe(0);
-    for (let order = 0; order < 10; order++) expect(buddy.freeArea.blocksOfOrder(ZONE_DMA32, order)).toBe(1);
+    for (let order = 0; order < 10; order++)
+      expect(buddy.freeArea.blocksOfOrder(ZONE_DMA32, order)).toBe(1);
     expect(buddy.freeArea.blocksOfOrder(ZONE_DMA32, 10)).toBe(3);
     buddy.checkInvariants();
     buddy.freePfn(pfn, 0);
@@ -153,7 +154,9 @@ describe('migratetype fallback (mm/page_alloc.c fallbacks[], __rmqueue_claim, __
     for (let block = 0; block < 2; block++) buddy.pageblocks.setPageblockType(block, MIGRATE_CMA);
     expect(buddy.zoneFreeCmaPages(ZONE_DMA32)).toBe(1024);
     expect(() => buddy.allocPagesGfp(GFP_KERNEL, 0, 'u')).toThrowError(/ENOMEM/);
-    expect(() => buddy.allocPagesGfp(GFP_KERNEL | __GFP_RECLAIMABLE, 0, 'r')).toThrowError(/ENOMEM/);
+    expect(() => buddy.allocPagesGfp(GFP_KERNEL | __GFP_RECLAIMABLE, 0, 'r')).toThrowError(
+      /ENOMEM/,
+    );
     const movable = buddy.allocPagesGfp(GFP_HIGHUSER_MOVABLE, 0, 'm');
     expect(buddy.frames.pageblockMigratetype(movable)).toBe(MIGRATE_CMA);
     buddy.checkInvariants();

@@ -3,8 +3,8 @@ import { hex, SocmemError } from '../errors/socmem-error';
 import { Listeners } from '../iommu/listeners';
 import type { Machine } from '../machine';
 import type { MmioDevice } from '../memory/mmio';
-import type { SimClock } from '../observability/clock';
 import { ACCESS_READ, ACCESS_WRITE } from '../mmu/translation';
+import type { SimClock } from '../observability/clock';
 import { BusMaster, type BusMasterOptions } from './bus-master';
 import * as R from './dma-engine-registers';
 import type { TransferFault, TransferFaultKind } from './transfer-result';
@@ -32,7 +32,8 @@ export class DmaEngineCounters {
 
 /** Bytes per simulated clock tick: one 64-byte bus beat. */
 const BYTES_PER_TICK = 64;
-const BOUNCE_SIZE = 64 * 1024;
+/** Largest span moved per step (one burst): bounds the work between two translations of a bypass. */
+const MAX_BURST = 64 * 1024;
 
 const ERROR_CODES: Readonly<Record<TransferFaultKind, number>> = {
   translation: R.DMA_ERROR_TRANSLATION,
@@ -57,7 +58,6 @@ export class DmaEngine implements MmioDevice {
   readonly counters = new DmaEngineCounters();
   readonly autoRun: boolean;
   private readonly clock: SimClock;
-  private readonly bounce = new Uint8Array(BOUNCE_SIZE);
   private readonly completeLine = new Listeners<[DmaEngine]>();
   private readonly errorLine = new Listeners<[DmaEngine, TransferFault]>();
   private src = 0;
@@ -111,7 +111,11 @@ export class DmaEngine implements MmioDevice {
     return this.errorLine.add(listener);
   }
 
-  /** Queues a copy of `length` bytes from bus address `src` to `dst`. Overlapping ranges copy forward in 64 KiB chunks. */
+  /**
+   * Queues a copy of `length` bytes from bus address `src` to `dst`. Each burst (at most one
+   * page, at most 64 KiB) moves with memmove semantics; like most DMA engines the job as a whole
+   * copies forward, so overlapping ranges with dst > src are not a memmove.
+   */
   startCopy(src: number, dst: number, length: number): void {
     this.program(false, src, dst, length, 0);
     this.queue();
@@ -151,7 +155,11 @@ export class DmaEngine implements MmioDevice {
   abort(): void {
     if (this.jobState !== 'busy' && this.jobState !== 'stalled') return;
     this.master.abort();
-    this.finishWithError({ kind: 'external-abort', address: this.dst + this.done, level: 0 }, false, R.DMA_ERROR_ABORTED);
+    this.finishWithError(
+      { kind: 'external-abort', address: this.dst + this.done, level: 0 },
+      false,
+      R.DMA_ERROR_ABORTED,
+    );
   }
 
   read32(offset: number): number {
@@ -230,20 +238,34 @@ export class DmaEngine implements MmioDevice {
 
   private get errorInfo(): number {
     if (this.lastFault === null) return this.errorCode;
-    return (this.errorCode | ((this.lastFault.level & 0xf) << 8) | (this.faultOnDestination ? 1 << 12 : 0)) >>> 0;
+    return (
+      (this.errorCode |
+        ((this.lastFault.level & 0xf) << 8) |
+        (this.faultOnDestination ? 1 << 12 : 0)) >>>
+      0
+    );
   }
 
   private program(fill: boolean, src: number, dst: number, length: number, value: number): void {
     if (this.jobState === 'busy' || this.jobState === 'stalled') {
       throw new SocmemError('EBUSY', `dma engine ${this.name}: a job is already running`);
     }
-    for (const [what, address] of [['source', src], ['destination', dst]] as const) {
+    for (const [what, address] of [
+      ['source', src],
+      ['destination', dst],
+    ] as const) {
       if (!Number.isSafeInteger(address) || address < 0) {
-        throw new SocmemError('EINVAL', `dma engine ${this.name}: ${what} address ${address} is not a bus address`);
+        throw new SocmemError(
+          'EINVAL',
+          `dma engine ${this.name}: ${what} address ${address} is not a bus address`,
+        );
       }
     }
     if (!Number.isInteger(length) || length < 0 || length > 0xffff_ffff) {
-      throw new SocmemError('EINVAL', `dma engine ${this.name}: length ${length} does not fit the 32-bit LEN register`);
+      throw new SocmemError(
+        'EINVAL',
+        `dma engine ${this.name}: length ${length} does not fit the 32-bit LEN register`,
+      );
     }
     this.opFill = fill;
     this.src = src;
@@ -264,7 +286,6 @@ export class DmaEngine implements MmioDevice {
   /** Moves data until the job ends or stalls. */
   private step(): DmaJobState {
     const master = this.master;
-    const bounce = this.bounce;
     while (this.done < this.length) {
       const remaining = this.length - this.done;
       let n: number;
@@ -275,7 +296,11 @@ export class DmaEngine implements MmioDevice {
         n = master.resolvedLength;
         if (outcome === 'ok') master.fillPhysical(master.resolvedPa, this.fillValue, n);
       } else {
-        const source = master.resolve(this.src + this.done, Math.min(remaining, BOUNCE_SIZE), ACCESS_READ);
+        const source = master.resolve(
+          this.src + this.done,
+          Math.min(remaining, MAX_BURST),
+          ACCESS_READ,
+        );
         if (source === 'stalled') return this.stall();
         if (source === 'fault') return this.finishWithError(master.resolvedFault!, false);
         const sourcePa = master.resolvedPa;
@@ -285,9 +310,8 @@ export class DmaEngine implements MmioDevice {
         if (destination === 'fault') return this.finishWithError(master.resolvedFault!, true);
         n = master.resolvedLength;
         if (destination === 'ok') {
-          if (source === 'ok') master.readPhysical(sourcePa, bounce, 0, n);
-          else bounce.fill(0, 0, n);
-          master.writePhysical(master.resolvedPa, bounce, 0, n);
+          if (source === 'ok') master.copyPhysical(master.resolvedPa, sourcePa, n);
+          else master.fillPhysical(master.resolvedPa, 0, n);
         }
       }
       this.done += n;
@@ -307,7 +331,11 @@ export class DmaEngine implements MmioDevice {
     return this.jobState;
   }
 
-  private finishWithError(fault: TransferFault, onDestination: boolean, code?: number): DmaJobState {
+  private finishWithError(
+    fault: TransferFault,
+    onDestination: boolean,
+    code?: number,
+  ): DmaJobState {
     this.jobState = 'error';
     this.statusBits |= R.DMA_STATUS_ERROR;
     this.lastFault = fault;

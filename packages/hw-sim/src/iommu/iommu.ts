@@ -2,8 +2,15 @@ import type { FaultKind, TranslationResult } from '../mmu/translation';
 
 declare module '../observability/trace' {
   interface TraceEvents {
-    /** An IOMMU fault: context bank (-1 for an SMMU global fault, 0 for a SysMMU), stream, address, kind, level. */
-    'iommu-fault': { iommu: string; context: number; streamId: number; iova: number; kind: FaultKind; level: number };
+    /** An IOMMU fault: context bank (-1 for an SMMU global fault, 0 for a SysMMU), stream, address, fault kind, level. */
+    'iommu-fault': {
+      iommu: string;
+      context: number;
+      streamId: number;
+      iova: number;
+      fault: FaultKind;
+      level: number;
+    };
   }
 }
 

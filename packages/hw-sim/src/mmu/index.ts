@@ -4,12 +4,18 @@ export {
   longDescriptorFaultStatus,
   shortDescriptorFaultStatus,
 } from './fault-status';
-export { LpaeGeometry, lpaeStartLevel } from './lpae-geometry';
+export {
+  LpaeGeometry,
+  lpaeConcatenatedTables,
+  lpaeStage2StartLevel,
+  lpaeStartLevel,
+} from './lpae-geometry';
 export { MmuTranslator } from './mmu-translator';
 export { PageTableWalker, WalkerCounters } from './page-table-walker';
 export { applyAccess, permissionAllows } from './permissions';
 export { type DecodedTcr, decodeTcr } from './tcr';
-export { Tlb, TlbCounters, type TlbEntry, type TlbOptions } from './tlb';
+export { Tlb } from './tlb';
+export { TlbCounters, type TlbEntry, type TlbOptions } from './tlb-types';
 export {
   ACCESS_EXEC,
   ACCESS_PRIV,

@@ -140,3 +140,37 @@ export class LpaeGeometry {
     this.stage2Xnx = stage === 2 && format === 'lpae64';
   }
 }
+
+/**
+ * The stage-2 start level VTCR_EL2.SL0 selects (ARM ARM D8.2.8, VTCR_EL2.SL0 without
+ * FEAT_TTST/LPA2): with 4K, SL0 0/1/2 = level 2/1/0; with 16K and 64K, SL0 0/1/2 = level 3/2/1
+ * (16K SL0 = 2 is level 1; 64K SL0 = 2 needs a 52-bit PA for level 1 blocks, but is valid).
+ * EINVAL for a reserved encoding.
+ */
+export function lpaeStage2StartLevel(granuleShift: 12 | 14 | 16, sl0: number): number {
+  if (!Number.isInteger(sl0) || sl0 < 0 || sl0 > 2)
+    throw new SocmemError('EINVAL', `lpae: VTCR.SL0 ${sl0} is reserved`);
+  return granuleShift === 12 ? 2 - sl0 : 3 - sl0;
+}
+
+/**
+ * How many tables a stage-2 walk concatenates at `startLevel` for an input size: the start
+ * level resolves `inputBits - shift(startLevel)` bits, and each bit beyond a table's
+ * `granuleShift - 3` doubles the tables (ARM ARM D8.2.8; at most 16). EINVAL when the start
+ * level resolves nothing or more than 16 tables would be needed.
+ */
+export function lpaeConcatenatedTables(
+  granuleShift: 12 | 14 | 16,
+  inputBits: number,
+  startLevel: number,
+): number {
+  const stride = granuleShift - 3;
+  const bits = inputBits - (granuleShift + (3 - startLevel) * stride);
+  if (bits < 1 || bits > stride + 4) {
+    throw new SocmemError(
+      'EINVAL',
+      `lpae: a ${inputBits}-bit stage-2 input cannot start at level ${startLevel} with granule ${1 << granuleShift}`,
+    );
+  }
+  return bits > stride ? 2 ** (bits - stride) : 1;
+}

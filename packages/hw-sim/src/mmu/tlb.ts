@@ -3,58 +3,8 @@ import { hex, SocmemError } from '../errors/socmem-error';
 import type { SeededRng } from '../observability/rng';
 import type { TraceStream } from '../observability/trace';
 import { POW2 } from './pow2';
+import { TlbCounters, type TlbEntry, type TlbOptions } from './tlb-types';
 import type { TranslationResult } from './translation';
-
-declare module '../observability/trace' {
-  interface TraceEvents {
-    /** A TLB event; -1 marks a field that does not apply (e.g. the address of invalidate-all). */
-    tlb: {
-      tlb: string;
-      op: 'hit' | 'miss' | 'insert' | 'evict' | 'invalidate';
-      inputAddress: number;
-      size: number;
-      asid: number;
-      vmid: number;
-    };
-  }
-}
-
-/** Event counts of a TLB. */
-export class TlbCounters {
-  hits = 0;
-  misses = 0;
-  insertions = 0;
-  /** Valid entries displaced by an insertion. */
-  evictions = 0;
-  /** Invalidation operations (each call of an invalidate* method). */
-  invalidations = 0;
-  /** Entries those operations removed. */
-  invalidatedEntries = 0;
-}
-
-/** A TLB entry as shown to a person or a test (see {@link Tlb.entries}). */
-export interface TlbEntry {
-  readonly slot: number;
-  /** Start of the input range the entry covers. */
-  readonly inputAddress: number;
-  readonly pageSize: number;
-  /** Output address of `inputAddress`. */
-  readonly pa: number;
-  /** The ASID of a non-global entry; -1 for a global one. */
-  readonly asid: number;
-  readonly vmid: number;
-  readonly level: number;
-  readonly permissions: number;
-  readonly memoryAttributes: number;
-}
-
-export interface TlbOptions {
-  readonly name: string;
-  /** Number of sets, a power of two. */
-  readonly sets: number;
-  /** Entries per set (1..64). */
-  readonly ways: number;
-}
 
 const TWO_POW_32 = 0x1_0000_0000;
 const INVALID = -1;
@@ -159,32 +109,100 @@ export class Tlb {
    * walkReads 0) and returns true.
    */
   lookup(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
-    const key = this.key;
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
       const page =
         inputAddress < TWO_POW_32 && shift < 32
           ? inputAddress >>> shift
           : Math.floor(inputAddress / POW2[shift]!);
-      const want = page * 64 + shift;
-      const hinted = this.hint[page & this.hintMask]!;
-      if (key[hinted] === want && this.matchesTags(hinted, asid, vmid)) {
-        this.hit(hinted, inputAddress, page, shift, asid, vmid, out);
+      const slot = this.findSlot(page, shift, asid, vmid);
+      if (slot >= 0) {
+        this.hit(slot, inputAddress, page, shift, asid, vmid, out);
         return true;
-      }
-      const first = (page & this.setMask) * this.ways;
-      const end = first + this.ways;
-      for (let slot = first; slot < end; slot++) {
-        if (key[slot] === want && this.matchesTags(slot, asid, vmid)) {
-          this.hint[page & this.hintMask] = slot;
-          this.hit(slot, inputAddress, page, shift, asid, vmid, out);
-          return true;
-        }
       }
     }
     this.counters.misses++;
     if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
     return false;
+  }
+
+  /**
+   * The hot-path form of {@link lookup}: the output address of `inputAddress` when a cached
+   * translation exists and allows `access` (ACCESS_* bits); -1 on a miss; -2 on a hit whose
+   * permissions refuse `access` ({@link refill} then gives the record). Writes no result
+   * record; counts hits and misses like `lookup`.
+   */
+  lookupPa(asid: number, vmid: number, inputAddress: number, access: number): number {
+    // Fast path, small enough to inline into callers (so the PA is never boxed): one page size
+    // present, the hinted way holds the page, nobody tracing.
+    if (this.activeCount === 1 && !this.trace.active) {
+      const shift = this.activeShifts[0]!;
+      const page =
+        inputAddress < TWO_POW_32 && shift < 32
+          ? inputAddress >>> shift
+          : Math.floor(inputAddress / POW2[shift]!);
+      const slot = this.hint[page & this.hintMask]!;
+      const tag = this.asidTag[slot]!;
+      if (
+        this.key[slot] === page * 64 + shift &&
+        this.vmid[slot] === vmid &&
+        (tag === GLOBAL || tag === asid)
+      ) {
+        this.counters.hits++;
+        const need = access & 7;
+        if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
+        return this.paBase[slot]! + (inputAddress - page * POW2[shift]!);
+      }
+    }
+    return this.lookupPaSlow(asid, vmid, inputAddress, access);
+  }
+
+  private lookupPaSlow(asid: number, vmid: number, inputAddress: number, access: number): number {
+    for (let k = 0; k < this.activeCount; k++) {
+      const shift = this.activeShifts[k]!;
+      const page =
+        inputAddress < TWO_POW_32 && shift < 32
+          ? inputAddress >>> shift
+          : Math.floor(inputAddress / POW2[shift]!);
+      const slot = this.findSlot(page, shift, asid, vmid);
+      if (slot < 0) continue;
+      this.counters.hits++;
+      if (this.trace.active) this.emit('hit', inputAddress, POW2[shift]!, asid, vmid);
+      const need = access & 7;
+      if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
+      return this.paBase[slot]! + (inputAddress - page * POW2[shift]!);
+    }
+    this.counters.misses++;
+    if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
+    return -1;
+  }
+
+  /** The slot caching (page, shift) for the tags, or -1; tries the hint first and refreshes it. */
+  private findSlot(page: number, shift: number, asid: number, vmid: number): number {
+    const want = page * 64 + shift;
+    const hinted = this.hint[page & this.hintMask]!;
+    if (this.key[hinted] === want && this.matchesTags(hinted, asid, vmid)) return hinted;
+    const first = (page & this.setMask) * this.ways;
+    for (let slot = first; slot < first + this.ways; slot++) {
+      if (this.key[slot] === want && this.matchesTags(slot, asid, vmid)) {
+        this.hint[page & this.hintMask] = slot;
+        return slot;
+      }
+    }
+    return -1;
+  }
+
+  /** Fills `out` from the entry for `inputAddress` like {@link lookup}, without counting or tracing a second hit. */
+  refill(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
+    const hits = this.counters.hits;
+    const active = this.trace.active;
+    this.trace.active = false;
+    try {
+      return this.lookup(asid, vmid, inputAddress, out);
+    } finally {
+      this.trace.active = active;
+      this.counters.hits = hits;
+    }
   }
 
   /**

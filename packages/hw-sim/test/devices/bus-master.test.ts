@@ -76,7 +76,10 @@ describe('BusMaster without an IOMMU', () => {
     expect(ramBytes(machine, 0x1_0000_0000, 16)).toEqual(new Uint8Array(16));
     expect(machine.bus.counters.reads).toBe(readsBefore);
     const above = master.read(0x1_0000_0000, new Uint8Array(8));
-    expect(above).toMatchObject({ bytes: 0, fault: { kind: 'address-limit', address: 0x1_0000_0000 } });
+    expect(above).toMatchObject({
+      bytes: 0,
+      fault: { kind: 'address-limit', address: 0x1_0000_0000 },
+    });
   });
 
   it('stops with an external abort at the first page that is not RAM', () => {
@@ -85,7 +88,9 @@ describe('BusMaster without an IOMMU', () => {
     const result = master.fill(RAM + 0x10_0000 - 0x1800, 0xab, 0x4000);
     expect(result.bytes).toBe(0x1800);
     expect(result.fault).toEqual({ kind: 'external-abort', address: RAM + 0x10_0000, level: 0 });
-    expect(ramBytes(machine, RAM + 0x10_0000 - 0x1800, 0x1800).every((byte) => byte === 0xab)).toBe(true);
+    expect(ramBytes(machine, RAM + 0x10_0000 - 0x1800, 0x1800).every((byte) => byte === 0xab)).toBe(
+      true,
+    );
   });
 
   it('rejects bad arguments with EINVAL and changes nothing', () => {
@@ -94,7 +99,9 @@ describe('BusMaster without an IOMMU', () => {
     expect(() => master.read(RAM, new Uint8Array(4), 2, 4)).toThrowError(/exceeds the buffer/);
     expect(() => master.write(-1, new Uint8Array(4))).toThrow(SocmemError);
     expect(() => master.fill(RAM, 256, 1)).toThrowError(/EINVAL/);
-    expect(() => new BusMaster(machine, { name: 'bad', addressBits: 8 })).toThrowError(/addressBits/);
+    expect(() => new BusMaster(machine, { name: 'bad', addressBits: 8 })).toThrowError(
+      /addressBits/,
+    );
     expect(machine.bus.counters.writes).toBe(0);
   });
 });
@@ -119,7 +126,9 @@ describe('BusMaster behind an IOMMU', () => {
     // The page after the hole was never touched.
     expect(ramBytes(machine, RAM + 0xa000, 0x1000)).toEqual(new Uint8Array(0x1000));
     expect(iommu.calls.map((call) => call.iova)).toEqual([0x10800, 0x11000, 0x12000, 0x13000]);
-    expect(iommu.calls.every((call) => call.streamId === 7 && call.access === ACCESS_WRITE)).toBe(true);
+    expect(iommu.calls.every((call) => call.streamId === 7 && call.access === ACCESS_WRITE)).toBe(
+      true,
+    );
   });
 
   it('a read stops at a permission fault and leaves the rest of the buffer alone', () => {
@@ -180,6 +189,9 @@ describe('BusMaster behind an IOMMU', () => {
     iommu.map(0x1000, 0x1000_0000, 0x1000);
     const master = new BusMaster(machine, { name: 'dev', iommu });
     const result = master.read(0x0, new Uint8Array(0x2000));
-    expect(result).toMatchObject({ bytes: 0x1000, fault: { kind: 'external-abort', address: 0x1000, level: 0 } });
+    expect(result).toMatchObject({
+      bytes: 0x1000,
+      fault: { kind: 'external-abort', address: 0x1000, level: 0 },
+    });
   });
 });

@@ -22,7 +22,8 @@ export class FakeIommu implements Iommu {
   private readonly listeners: ResumeListener[] = [];
 
   map(iova: number, pa: number, size: number): void {
-    for (let offset = 0; offset < size; offset += 4096) this.pages.set((iova + offset) / 4096, pa + offset);
+    for (let offset = 0; offset < size; offset += 4096)
+      this.pages.set((iova + offset) / 4096, pa + offset);
   }
 
   translate(streamId: number, iova: number, access: number, out: TranslationResult): IommuOutcome {
@@ -33,7 +34,11 @@ export class FakeIommu implements Iommu {
     if (this.ignoredPages.has(page)) return 'ignored';
     const kind = this.faults.get(page);
     const pa = this.pages.get(page);
-    if (kind !== undefined || pa === undefined || ((access & ACCESS_WRITE) !== 0 && this.readOnly.has(page))) {
+    if (
+      kind !== undefined ||
+      pa === undefined ||
+      ((access & ACCESS_WRITE) !== 0 && this.readOnly.has(page))
+    ) {
       out.fault = kind ?? (pa === undefined ? 'translation' : 'permission');
       out.faultLevel = 3;
       return 'fault';

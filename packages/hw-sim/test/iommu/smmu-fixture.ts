@@ -6,8 +6,8 @@ import {
   ARM_SMMU_CB_TTBR0,
   ARM_SMMU_CBA2R_VA64,
   ARM_SMMU_GR0_S2CR_BASE,
-  ARM_SMMU_GR0_sCR0,
   ARM_SMMU_GR0_SMR_BASE,
+  ARM_SMMU_GR0_sCR0,
   ARM_SMMU_GR1_CBA2R_BASE,
   ARM_SMMU_GR1_CBAR_BASE,
   ARM_SMMU_SCTLR_AFE,
@@ -129,20 +129,38 @@ export class Lpae4kTables {
  */
 export function programS1Context(
   rig: SmmuRig,
-  options: { bank: number; group: number; streamId: number; ttbr: number; asid: number; t0sz?: number; pasize?: number; sctlrExtra?: number },
+  options: {
+    bank: number;
+    group: number;
+    streamId: number;
+    ttbr: number;
+    asid: number;
+    t0sz?: number;
+    pasize?: number;
+    sctlrExtra?: number;
+  },
 ): void {
   const { bank, group, streamId, ttbr, asid } = options;
   rig.setGr1(ARM_SMMU_GR1_CBA2R_BASE + 4 * bank, ARM_SMMU_CBA2R_VA64);
   rig.setGr1(ARM_SMMU_GR1_CBAR_BASE + 4 * bank, (1 << 16) | (3 << 8) | (0xf << 12));
   rig.setCb(bank, ARM_SMMU_CB_TCR2, (options.pasize ?? 5) | (7 << 15));
   // EPD1 | SH0 inner | ORGN0/IRGN0 WBWA | T0SZ
-  rig.setCb(bank, ARM_SMMU_CB_TCR, (1 << 23) | (3 << 12) | (1 << 10) | (1 << 8) | (options.t0sz ?? 25));
+  rig.setCb(
+    bank,
+    ARM_SMMU_CB_TCR,
+    (1 << 23) | (3 << 12) | (1 << 10) | (1 << 8) | (options.t0sz ?? 25),
+  );
   rig.setCb64(bank, ARM_SMMU_CB_TTBR0, (BigInt(asid) << 48n) | BigInt(ttbr));
   rig.setCb(bank, ARM_SMMU_CB_S1_MAIR0, 0xf404_ff44);
   rig.setCb(
     bank,
     ARM_SMMU_CB_SCTLR,
-    ARM_SMMU_SCTLR_CFIE | ARM_SMMU_SCTLR_CFRE | ARM_SMMU_SCTLR_AFE | ARM_SMMU_SCTLR_TRE | ARM_SMMU_SCTLR_M | (options.sctlrExtra ?? 0),
+    ARM_SMMU_SCTLR_CFIE |
+      ARM_SMMU_SCTLR_CFRE |
+      ARM_SMMU_SCTLR_AFE |
+      ARM_SMMU_SCTLR_TRE |
+      ARM_SMMU_SCTLR_M |
+      (options.sctlrExtra ?? 0),
   );
   rig.setGr0(ARM_SMMU_GR0_S2CR_BASE + 4 * group, bank);
   rig.setGr0(ARM_SMMU_GR0_SMR_BASE + 4 * group, (ARM_SMMU_SMR_VALID | streamId) >>> 0);

@@ -17,7 +17,15 @@ import {
   DmaEngine,
 } from '@socmem/hw-sim';
 import { describe, expect, it } from 'vitest';
-import { Lpae4kTables, programS1Context, RAM, S1_PAGE, S1_READ_ONLY, type SmmuRig, smmuRig } from './smmu-fixture';
+import {
+  Lpae4kTables,
+  programS1Context,
+  RAM,
+  S1_PAGE,
+  S1_READ_ONLY,
+  type SmmuRig,
+  smmuRig,
+} from './smmu-fixture';
 
 const HIGH_RAM = 0x8_8000_0000;
 
@@ -31,7 +39,14 @@ interface FaultRig {
 function faultRig(options: { pasize?: number; sctlrExtra?: number } = {}): FaultRig {
   const rig = smmuRig();
   const tables = new Lpae4kTables(rig.bus, 1);
-  programS1Context(rig, { bank: 1, group: 0, streamId: 0x33, ttbr: tables.root, asid: 9, ...options });
+  programS1Context(rig, {
+    bank: 1,
+    group: 0,
+    streamId: 0x33,
+    ttbr: tables.root,
+    asid: 9,
+    ...options,
+  });
   const interrupts: number[] = [];
   rig.smmu.onContextInterrupt((bank) => interrupts.push(bank));
   const master = new BusMaster(rig.machine, { name: 'dev', streamId: 0x33, iommu: rig.smmu });
@@ -54,23 +69,43 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     const { rig, tables, master, interrupts } = faultRig();
     tables.mapPage(0x40_0000, RAM);
     const result = master.read(0x40_1010, new Uint8Array(8));
-    expect(result).toMatchObject({ bytes: 0, fault: { kind: 'translation', address: 0x40_1010, level: 3 } });
-    expect(faultRegisters(rig)).toEqual({ fsr: ARM_SMMU_FSR_TF, far: 0x40_1010, fsynr0: 3 | (1 << 5), cbfrsynra: 0x33 });
+    expect(result).toMatchObject({
+      bytes: 0,
+      fault: { kind: 'translation', address: 0x40_1010, level: 3 },
+    });
+    expect(faultRegisters(rig)).toEqual({
+      fsr: ARM_SMMU_FSR_TF,
+      far: 0x40_1010,
+      fsynr0: 3 | (1 << 5),
+      cbfrsynra: 0x33,
+    });
     expect(interrupts).toEqual([1]);
   });
 
   it('translation fault at level 1 when no table exists at all', () => {
     const { rig, master, interrupts } = faultRig();
     master.read(0x4000_0000, new Uint8Array(8));
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_TF, far: 0x4000_0000, fsynr0: 1 | (1 << 5) });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_TF,
+      far: 0x4000_0000,
+      fsynr0: 1 | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
   });
 
   it('access flag fault: AF clear in the page descriptor', () => {
     const { rig, tables, master, interrupts } = faultRig();
     tables.mapPage(0x1000, RAM, S1_PAGE & ~(1 << 10));
-    expect(master.read(0x1000, new Uint8Array(4)).fault).toEqual({ kind: 'access-flag', address: 0x1000, level: 3 });
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_AFF, far: 0x1000, fsynr0: 3 | (1 << 5) });
+    expect(master.read(0x1000, new Uint8Array(4)).fault).toEqual({
+      kind: 'access-flag',
+      address: 0x1000,
+      level: 3,
+    });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_AFF,
+      far: 0x1000,
+      fsynr0: 3 | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
   });
 
@@ -78,16 +113,32 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     const { rig, tables, master, interrupts } = faultRig();
     tables.mapPage(0x2000, RAM, S1_PAGE | S1_READ_ONLY);
     expect(master.read(0x2000, new Uint8Array(4)).complete).toBe(true);
-    expect(master.write(0x2ff0, new Uint8Array(4)).fault).toEqual({ kind: 'permission', address: 0x2ff0, level: 3 });
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_PF, far: 0x2ff0, fsynr0: 3 | (1 << 4) | (1 << 5) });
+    expect(master.write(0x2ff0, new Uint8Array(4)).fault).toEqual({
+      kind: 'permission',
+      address: 0x2ff0,
+      level: 3,
+    });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_PF,
+      far: 0x2ff0,
+      fsynr0: 3 | (1 << 4) | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
   });
 
   it('address size fault: output address above TCR2.PASIZE (32 bits)', () => {
     const { rig, tables, master, interrupts } = faultRig({ pasize: 0 });
     tables.mapPage(0x3000, HIGH_RAM);
-    expect(master.read(0x3000, new Uint8Array(4)).fault).toEqual({ kind: 'address-size', address: 0x3000, level: 3 });
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_ASF, far: 0x3000, fsynr0: 3 | (1 << 5) });
+    expect(master.read(0x3000, new Uint8Array(4)).fault).toEqual({
+      kind: 'address-size',
+      address: 0x3000,
+      level: 3,
+    });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_ASF,
+      far: 0x3000,
+      fsynr0: 3 | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
   });
 
@@ -95,8 +146,16 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     const { rig, tables, master, interrupts } = faultRig();
     const l2Slot = tables.slot(0x60_0000, 2);
     tables.write(l2Slot, 0x1000_0000, 3); // next-level table in a hole of the address map
-    expect(master.read(0x60_0000, new Uint8Array(4)).fault).toEqual({ kind: 'external-abort', address: 0x60_0000, level: 3 });
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_EF, far: 0x60_0000, fsynr0: 3 | (1 << 5) | (1 << 10) });
+    expect(master.read(0x60_0000, new Uint8Array(4)).fault).toEqual({
+      kind: 'external-abort',
+      address: 0x60_0000,
+      level: 3,
+    });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_EF,
+      far: 0x60_0000,
+      fsynr0: 3 | (1 << 5) | (1 << 10),
+    });
     expect(interrupts).toEqual([1]);
   });
 
@@ -104,13 +163,21 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     const { rig, master, interrupts } = faultRig();
     master.read(0x1000, new Uint8Array(4));
     master.write(0x9000, new Uint8Array(4));
-    expect(faultRegisters(rig)).toMatchObject({ fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_MULTI) >>> 0, far: 0x1000, fsynr0: 1 | (1 << 5) });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_MULTI) >>> 0,
+      far: 0x1000,
+      fsynr0: 1 | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
     // arm_smmu_context_fault: writes FSR back to clear it.
     rig.setCb(1, ARM_SMMU_CB_FSR, rig.cb(1, ARM_SMMU_CB_FSR));
     expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe(0);
     master.write(0x9000, new Uint8Array(4));
-    expect(faultRegisters(rig)).toMatchObject({ fsr: ARM_SMMU_FSR_TF, far: 0x9000, fsynr0: 1 | (1 << 4) | (1 << 5) });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: ARM_SMMU_FSR_TF,
+      far: 0x9000,
+      fsynr0: 1 | (1 << 4) | (1 << 5),
+    });
     expect(interrupts).toEqual([1, 1]);
   });
 
@@ -121,7 +188,10 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     rig.setCb(0, 0, rig.cb(0, 0) & ~(1 << 6));
     let interrupts = 0;
     rig.smmu.onContextInterrupt(() => interrupts++);
-    new BusMaster(rig.machine, { name: 'dev', streamId: 1, iommu: rig.smmu }).read(0, new Uint8Array(1));
+    new BusMaster(rig.machine, { name: 'dev', streamId: 1, iommu: rig.smmu }).read(
+      0,
+      new Uint8Array(1),
+    );
     expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_TF);
     expect(interrupts).toBe(0);
   });
@@ -131,12 +201,19 @@ describe('SMMUv2 stall mode (SCTLR.CFCFG=1) and RESUME', () => {
   function stallRig() {
     const fault = faultRig({ sctlrExtra: ARM_SMMU_SCTLR_CFCFG });
     const { rig, tables } = fault;
-    for (let page = 0; page < 4; page++) rig.machine.ram.fill(RAM + page * 0x1000, 0x10 + page, 0x1000);
+    for (let page = 0; page < 4; page++)
+      rig.machine.ram.fill(RAM + page * 0x1000, 0x10 + page, 0x1000);
     tables.mapPage(0x10_0000, RAM);
     tables.mapPage(0x10_1000, RAM + 0x1000);
     tables.mapPage(0x10_3000, RAM + 0x3000); // 0x10_2000 is missing for now
-    for (let page = 0; page < 4; page++) tables.mapPage(0x20_0000 + page * 0x1000, RAM + 0x10_0000 + page * 0x1000);
-    const engine = new DmaEngine(rig.machine, { name: 'dma', streamId: 0x33, iommu: rig.smmu, autoRun: true });
+    for (let page = 0; page < 4; page++)
+      tables.mapPage(0x20_0000 + page * 0x1000, RAM + 0x10_0000 + page * 0x1000);
+    const engine = new DmaEngine(rig.machine, {
+      name: 'dma',
+      streamId: 0x33,
+      iommu: rig.smmu,
+      autoRun: true,
+    });
     return { ...fault, engine };
   }
 
@@ -147,7 +224,11 @@ describe('SMMUv2 stall mode (SCTLR.CFCFG=1) and RESUME', () => {
     engine.startCopy(0x10_0000, 0x20_0000, 0x4000);
     expect(engine.run()).toBe('stalled');
     expect(engine.bytesDone).toBe(0x2000);
-    expect(faultRegisters(rig)).toMatchObject({ fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0, far: 0x10_2000, fsynr0: 3 | (1 << 5) });
+    expect(faultRegisters(rig)).toMatchObject({
+      fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0,
+      far: 0x10_2000,
+      fsynr0: 3 | (1 << 5),
+    });
     expect(interrupts).toEqual([1]);
     // Another transaction through the stalled bank waits too.
     const other = new BusMaster(rig.machine, { name: 'other', streamId: 0x33, iommu: rig.smmu });

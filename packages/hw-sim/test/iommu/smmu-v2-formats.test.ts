@@ -10,8 +10,8 @@ import {
   ARM_SMMU_FSR_AFF,
   ARM_SMMU_FSR_TF,
   ARM_SMMU_GR0_S2CR_BASE,
-  ARM_SMMU_GR0_sCR0,
   ARM_SMMU_GR0_SMR_BASE,
+  ARM_SMMU_GR0_sCR0,
   ARM_SMMU_GR1_CBA2R_BASE,
   ARM_SMMU_GR1_CBAR_BASE,
   ARM_SMMU_sCR0_GFRE,
@@ -37,11 +37,29 @@ function readByte(master: BusMaster, address: number): number | string {
 }
 
 const LIMITS = { coherentWalkSupported: true, outputBits: 48, inputBits: 48 };
-const BASE_REGS = { cbar: 1 << 16, cba2r: 1, sctlr: 0, tcr: 0, tcr2: 0, ttbr0Lo: 0, ttbr0Hi: 0, contextidr: 0 };
+const BASE_REGS = {
+  cbar: 1 << 16,
+  cba2r: 1,
+  sctlr: 0,
+  tcr: 0,
+  tcr2: 0,
+  ttbr0Lo: 0,
+  ttbr0Hi: 0,
+  contextidr: 0,
+};
 
 describe('SMMUv2 register decode (TCR/TCR2/VTCR -> walk configuration)', () => {
   it('AArch64 stage 1: the TCR Linux packs for 4K, 48-bit, coherent (reference io-pgtable.md §2.5)', () => {
-    const decoded = decodeContextBank({ ...BASE_REGS, tcr: 0x0080_3510, tcr2: 5 | (7 << 15), ttbr0Lo: 0x4800_0000, ttbr0Hi: 3 << 16 }, LIMITS);
+    const decoded = decodeContextBank(
+      {
+        ...BASE_REGS,
+        tcr: 0x0080_3510,
+        tcr2: 5 | (7 << 15),
+        ttbr0Lo: 0x4800_0000,
+        ttbr0Hi: 3 << 16,
+      },
+      LIMITS,
+    );
     expect(decoded).toEqual({
       config: {
         format: 'lpae64',
@@ -65,7 +83,13 @@ describe('SMMUv2 register decode (TCR/TCR2/VTCR -> walk configuration)', () => {
 
   it('TG0 selects 64K (1) and 16K (2) granules; non-cacheable walks are not coherent', () => {
     const k64 = decodeContextBank({ ...BASE_REGS, tcr: (1 << 14) | 22, tcr2: 2 }, LIMITS).config!;
-    expect([k64.granuleShift, k64.inputBits, k64.startLevel, k64.outputBits, k64.coherentWalk]).toEqual([16, 42, 2, 40, false]);
+    expect([
+      k64.granuleShift,
+      k64.inputBits,
+      k64.startLevel,
+      k64.outputBits,
+      k64.coherentWalk,
+    ]).toEqual([16, 42, 2, 40, false]);
     const k16 = decodeContextBank({ ...BASE_REGS, tcr: (2 << 14) | 17, tcr2: 5 }, LIMITS).config!;
     expect([k16.granuleShift, k16.inputBits, k16.startLevel]).toEqual([14, 47, 1]);
     expect(decodeContextBank({ ...BASE_REGS, tcr: (3 << 14) | 16 }, LIMITS).error).toMatch(/TG0/);
@@ -73,22 +97,64 @@ describe('SMMUv2 register decode (TCR/TCR2/VTCR -> walk configuration)', () => {
   });
 
   it('AArch64 stage 2: VTCR 0x80023558 is 40-bit IPA, SL0=1, two concatenated level-1 tables', () => {
-    const decoded = decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: 0x8002_3558, ttbr0Lo: 0x4800_2000 }, LIMITS);
-    expect(decoded.config).toMatchObject({ format: 'lpae64', stage: 2, inputBits: 40, outputBits: 40, startLevel: 1, concatenatedTables: 2, tableBase: 0x4800_2000 });
+    const decoded = decodeContextBank(
+      { ...BASE_REGS, cbar: 5, tcr: 0x8002_3558, ttbr0Lo: 0x4800_2000 },
+      LIMITS,
+    );
+    expect(decoded.config).toMatchObject({
+      format: 'lpae64',
+      stage: 2,
+      inputBits: 40,
+      outputBits: 40,
+      startLevel: 1,
+      concatenatedTables: 2,
+      tableBase: 0x4800_2000,
+    });
     expect(decoded.vmid).toBe(5);
     // SL0=2 starts a 40-bit 4K walk at level 0, where only one index bit is left.
-    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: 0x8002_3598 }, LIMITS).config).toMatchObject({ startLevel: 0, concatenatedTables: 1 });
+    expect(
+      decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: 0x8002_3598 }, LIMITS).config,
+    ).toMatchObject({ startLevel: 0, concatenatedTables: 1 });
     // SL0=0 (level 2) would need 2^10 concatenated tables: invalid.
-    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: 0x8002_3518 }, LIMITS).error).toMatch(/SL0/);
+    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: 0x8002_3518 }, LIMITS).error).toMatch(
+      /SL0/,
+    );
   });
 
   it('AArch32: TCR.EAE=1 is VMSAv7 LPAE (T0SZ[2:0]), EAE=0 short descriptors (TTBCR.N=0 only)', () => {
-    const lpae = decodeContextBank({ ...BASE_REGS, cba2r: 0, tcr: (1 << 31) | (1 << 8) | 1, ttbr0Lo: 0x4800_0020, ttbr0Hi: (0x45 << 16) | 0x1 }, LIMITS);
-    expect(lpae.config).toMatchObject({ format: 'lpae32', stage: 1, inputBits: 31, outputBits: 40, startLevel: 1, tableBase: 0x1_4800_0000 });
+    const lpae = decodeContextBank(
+      {
+        ...BASE_REGS,
+        cba2r: 0,
+        tcr: (1 << 31) | (1 << 8) | 1,
+        ttbr0Lo: 0x4800_0020,
+        ttbr0Hi: (0x45 << 16) | 0x1,
+      },
+      LIMITS,
+    );
+    expect(lpae.config).toMatchObject({
+      format: 'lpae32',
+      stage: 1,
+      inputBits: 31,
+      outputBits: 40,
+      startLevel: 1,
+      tableBase: 0x1_4800_0000,
+    });
     expect(lpae.asid).toBe(0x45);
     expect(lpae.fsrFormat).toBe(1);
-    const short = decodeContextBank({ ...BASE_REGS, cba2r: 0, sctlr: 1 << 2, tcr: 0, ttbr0Lo: 0x4800_406a, contextidr: 0x1_23 }, LIMITS);
-    expect(short.config).toMatchObject({ format: 'v7s', inputBits: 32, outputBits: 32, startLevel: 1, tableBase: 0x4800_4000, coherentWalk: true, accessFlagEnable: true });
+    const short = decodeContextBank(
+      { ...BASE_REGS, cba2r: 0, sctlr: 1 << 2, tcr: 0, ttbr0Lo: 0x4800_406a, contextidr: 0x1_23 },
+      LIMITS,
+    );
+    expect(short.config).toMatchObject({
+      format: 'v7s',
+      inputBits: 32,
+      outputBits: 32,
+      startLevel: 1,
+      tableBase: 0x4800_4000,
+      coherentWalk: true,
+      accessFlagEnable: true,
+    });
     expect([short.asid, short.fsrFormat]).toEqual([0x23, 0]);
     expect(decodeContextBank({ ...BASE_REGS, cba2r: 0, tcr: 2 }, LIMITS).error).toMatch(/TTBCR.N/);
   });
@@ -163,7 +229,11 @@ describe('SMMUv2 context formats translate end to end', () => {
     expect(readByte(master, ipa + 1)).toBe(0);
     // S2AP without write permission: a write is a permission fault.
     tables.mapPage(ipa + 0x1000, RAM, S2_PAGE & ~(2 << 6));
-    expect(master.write(ipa + 0x1000, new Uint8Array(1)).fault).toEqual({ kind: 'permission', address: ipa + 0x1000, level: 3 });
+    expect(master.write(ipa + 0x1000, new Uint8Array(1)).fault).toEqual({
+      kind: 'permission',
+      address: ipa + 0x1000,
+      level: 3,
+    });
     expect(S1_PAGE).not.toBe(S2_PAGE);
   });
 

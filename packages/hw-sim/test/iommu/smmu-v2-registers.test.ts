@@ -5,12 +5,12 @@ import {
   ARM_SMMU_GR0_ID1,
   ARM_SMMU_GR0_ID2,
   ARM_SMMU_GR0_S2CR_BASE,
+  ARM_SMMU_GR0_SMR_BASE,
   ARM_SMMU_GR0_sCR0,
   ARM_SMMU_GR0_sGFAR,
   ARM_SMMU_GR0_sGFSR,
   ARM_SMMU_GR0_sGFSYNR0,
   ARM_SMMU_GR0_sGFSYNR1,
-  ARM_SMMU_GR0_SMR_BASE,
   ARM_SMMU_GR0_sTLBGSTATUS,
   ARM_SMMU_GR1_CBAR_BASE,
   ARM_SMMU_sCR0_CLIENTPD,
@@ -46,7 +46,13 @@ describe('SMMUv2 identification and reset state', () => {
 
   it('IDR fields follow the options (3 banks, 40-bit OAS, no coherent walks, 10-bit stream IDs)', () => {
     const machine = createMachine();
-    const smmu = new ArmSmmuV2(machine, { contextBanks: 3, outputBits: 40, coherentWalk: false, streamIdBits: 10, streamMatchGroups: 4 });
+    const smmu = new ArmSmmuV2(machine, {
+      contextBanks: 3,
+      outputBits: 40,
+      coherentWalk: false,
+      streamIdBits: 10,
+      streamMatchGroups: 4,
+    });
     expect(smmu.read32(ARM_SMMU_GR0_ID0)).toBe((0x6c00_0000 | (3 << 16) | (10 << 9) | 4) >>> 0);
     expect(smmu.read32(ARM_SMMU_GR0_ID1)).toBe((1 << 28) | 3);
     expect(smmu.read32(ARM_SMMU_GR0_ID2)).toBe(0x7525);
@@ -101,7 +107,10 @@ describe('SMMUv2 client port and unmatched streams', () => {
     rig.smmu.onGlobalInterrupt(() => interrupts++);
     rig.setGr0(ARM_SMMU_GR0_sCR0, ARM_SMMU_sCR0_GFRE | ARM_SMMU_sCR0_GFIE | ARM_SMMU_sCR0_USFCFG);
     const result = master.fill(RAM + 0x2340, 0xbb, 16);
-    expect(result).toMatchObject({ bytes: 0, fault: { kind: 'translation', address: RAM + 0x2340, level: 0 } });
+    expect(result).toMatchObject({
+      bytes: 0,
+      fault: { kind: 'translation', address: RAM + 0x2340, level: 0 },
+    });
     expect(rig.gr0(ARM_SMMU_GR0_sGFSR)).toBe(ARM_SMMU_sGFSR_USF);
     expect(rig.gr0(ARM_SMMU_GR0_sGFAR)).toBe(RAM + 0x2340);
     expect(rig.gr0(ARM_SMMU_GR0_sGFAR + 4)).toBe(0);
@@ -124,7 +133,11 @@ describe('SMMUv2 client port and unmatched streams', () => {
     rig.setGr0(ARM_SMMU_GR0_sCR0, ARM_SMMU_sCR0_USFCFG);
     const master = new BusMaster(rig.machine, { name: 'dev', streamId: 1, iommu: rig.smmu });
     const buffer = new Uint8Array(0x2000).fill(0xff);
-    expect(master.read(RAM, buffer)).toMatchObject({ bytes: 0x2000, ignoredBytes: 0x2000, fault: null });
+    expect(master.read(RAM, buffer)).toMatchObject({
+      bytes: 0x2000,
+      ignoredBytes: 0x2000,
+      fault: null,
+    });
     expect(buffer.every((byte) => byte === 0)).toBe(true);
     expect(rig.gr0(ARM_SMMU_GR0_sGFSR)).toBe((ARM_SMMU_sGFSR_USF | ARM_SMMU_sGFSR_MULTI) >>> 0);
   });
@@ -145,7 +158,11 @@ describe('SMMUv2 stream matching', () => {
     rig.setGr0(ARM_SMMU_GR0_SMR_BASE + 8, (0x8000_0000 | 0x300) >>> 0);
     rig.setGr0(ARM_SMMU_GR0_S2CR_BASE + 8, 2 << 16);
     const read = (streamId: number, address: number) => {
-      const master = new BusMaster(rig.machine, { name: `sid${streamId}`, streamId, iommu: rig.smmu });
+      const master = new BusMaster(rig.machine, {
+        name: `sid${streamId}`,
+        streamId,
+        iommu: rig.smmu,
+      });
       const buffer = new Uint8Array(1);
       const result = master.read(address, buffer);
       return { result, byte: buffer[0] };
@@ -153,7 +170,11 @@ describe('SMMUv2 stream matching', () => {
     expect(read(0x125, 0x1000)).toMatchObject({ result: { bytes: 1, fault: null }, byte: 0xa5 });
     expect(read(0x12f, 0x1000).byte).toBe(0xa5);
     expect(read(0x200, RAM + 0x5000)).toMatchObject({ result: { bytes: 1 }, byte: 0xa5 });
-    expect(read(0x300, RAM + 0x5000).result.fault).toEqual({ kind: 'translation', address: RAM + 0x5000, level: 0 });
+    expect(read(0x300, RAM + 0x5000).result.fault).toEqual({
+      kind: 'translation',
+      address: RAM + 0x5000,
+      level: 0,
+    });
     // 0x135 is not covered by the mask: unmatched, and USFCFG=0 bypasses it.
     expect(read(0x135, RAM + 0x5000).byte).toBe(0xa5);
     expect(rig.gr0(ARM_SMMU_GR0_sGFSR)).toBe(0);

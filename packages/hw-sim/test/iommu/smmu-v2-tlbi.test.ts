@@ -75,7 +75,7 @@ describe('SMMUv2 TLB maintenance registers', () => {
     expect(read()).toBe(0x22);
   });
 
-  it('TLBIASID removes the ASID\'s entries, TLBIALL everything of the bank', () => {
+  it("TLBIASID removes the ASID's entries, TLBIALL everything of the bank", () => {
     const asid = staleRig();
     asid.rig.setCb(3, ARM_SMMU_CB_S1_TLBIASID, ASID + 1);
     expect(asid.read()).toBe(0x11);

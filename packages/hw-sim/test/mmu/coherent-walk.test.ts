@@ -18,7 +18,12 @@ describe('walk coherency (a coherent walker snoops the CPU cache; a non-coherent
     cpuPut64(m, T, s1Leaf(0x4000_0000, 1n));
     expect(m.cache.isDirty(T)).toBe(true);
     const out = new TranslationResult();
-    const nonCoherent = lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1, coherentWalk: false });
+    const nonCoherent = lpaeConfig({
+      tableBase: T,
+      inputBits: 39,
+      startLevel: 1,
+      coherentWalk: false,
+    });
     expect(walker.walk(nonCoherent, 0x42, R, out)).toBe(false);
     expect([out.fault, out.faultLevel]).toEqual(['translation', 1]);
     const coherent = lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1, coherentWalk: true });
@@ -33,7 +38,9 @@ describe('walk coherency (a coherent walker snoops the CPU cache; a non-coherent
     cpuPut64(m, T, s1Leaf(0x4000_0000, 1n));
     m.cache.clean(T, 8);
     const out = new TranslationResult();
-    expect(walker.walk(lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1 }), 0x42, R, out)).toBe(true);
+    expect(
+      walker.walk(lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1 }), 0x42, R, out),
+    ).toBe(true);
   });
 
   it('every descriptor read is a bus read labelled with the walker initiator, and a walk event follows', () => {
@@ -41,10 +48,32 @@ describe('walk coherency (a coherent walker snoops the CPU cache; a non-coherent
     const walker = newWalker(m, 'smmu-ptw');
     m.bus.write32(T, Number(s1Leaf(0x4000_0000, 1n) & 0xffff_ffffn));
     const out = new TranslationResult();
-    const events = m.trace.record(() => walker.walk(lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1 }), 0x42, R, out));
+    const events = m.trace.record(() =>
+      walker.walk(lpaeConfig({ tableBase: T, inputBits: 39, startLevel: 1 }), 0x42, R, out),
+    );
     expect(events.map((event) => event.kind)).toEqual(['bus', 'bus', 'walk']);
-    expect(events[0]).toMatchObject({ kind: 'bus', op: 'read', pa: T, size: 4, initiator: 'smmu-ptw' });
-    expect(events[1]).toMatchObject({ kind: 'bus', op: 'read', pa: T + 4, size: 4, initiator: 'smmu-ptw' });
-    expect(events[2]).toMatchObject({ kind: 'walk', initiator: 'smmu-ptw', inputAddress: 0x42, pa: 0x4000_0042, level: 1, reads: 1, fault: null });
+    expect(events[0]).toMatchObject({
+      kind: 'bus',
+      op: 'read',
+      pa: T,
+      size: 4,
+      initiator: 'smmu-ptw',
+    });
+    expect(events[1]).toMatchObject({
+      kind: 'bus',
+      op: 'read',
+      pa: T + 4,
+      size: 4,
+      initiator: 'smmu-ptw',
+    });
+    expect(events[2]).toMatchObject({
+      kind: 'walk',
+      initiator: 'smmu-ptw',
+      inputAddress: 0x42,
+      pa: 0x4000_0042,
+      level: 1,
+      reads: 1,
+      fault: null,
+    });
   });
 });

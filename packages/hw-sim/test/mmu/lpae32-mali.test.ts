@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult } from '../../src/mmu/translation';
-import { lpaeConfig, newMachine, newWalker, put64, s1Leaf, s2Leaf, tableDescriptor } from './tables';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  TranslationResult,
+} from '../../src/mmu/translation';
+import {
+  lpaeConfig,
+  newMachine,
+  newWalker,
+  put64,
+  s1Leaf,
+  s2Leaf,
+  tableDescriptor,
+} from './tables';
 
 const R = ACCESS_READ | ACCESS_PRIV;
 const T = 0x4010_0000;
@@ -8,7 +22,13 @@ const T = 0x4010_0000;
 describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit input, 40-bit output, 4K', () => {
   it('a 32-bit input starts at level 1 with a 4-entry (32-byte) first-level table (TTBCR.T0SZ = 0, B3.6.6)', () => {
     const m = newMachine();
-    const config = lpaeConfig({ format: 'lpae32', tableBase: T + 0x20, inputBits: 32, outputBits: 40, startLevel: 1 });
+    const config = lpaeConfig({
+      format: 'lpae32',
+      tableBase: T + 0x20,
+      inputBits: 32,
+      outputBits: 40,
+      startLevel: 1,
+    });
     put64(m, T + 0x20 + 3 * 8, tableDescriptor(T + 0x1000));
     put64(m, T + 0x1000 + 0x1ff * 8, tableDescriptor(T + 0x2000));
     put64(m, T + 0x2000 + 0x1ff * 8, s1Leaf(0x8_c000_0000, 3n));
@@ -19,7 +39,13 @@ describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit inp
 
   it('a 40-bit output address beyond RAM is decoded exactly (bits [39:12]); bit 40 is an address-size fault', () => {
     const m = newMachine();
-    const config = lpaeConfig({ format: 'lpae32', tableBase: T, inputBits: 32, outputBits: 40, startLevel: 1 });
+    const config = lpaeConfig({
+      format: 'lpae32',
+      tableBase: T,
+      inputBits: 32,
+      outputBits: 40,
+      startLevel: 1,
+    });
     put64(m, T, s1Leaf(0xff_c000_0000, 1n));
     put64(m, T + 8, s1Leaf(0x100_0000_0000, 1n));
     const out = new TranslationResult();
@@ -32,7 +58,15 @@ describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit inp
 
   it('stage 2 with a 40-bit IPA concatenates two level-1 tables (B3.6.5); XN is bit 54 only (no XNX on v7)', () => {
     const m = newMachine();
-    const config = lpaeConfig({ format: 'lpae32', stage: 2, tableBase: T, inputBits: 40, outputBits: 40, startLevel: 1, concatenatedTables: 2 });
+    const config = lpaeConfig({
+      format: 'lpae32',
+      stage: 2,
+      tableBase: T,
+      inputBits: 40,
+      outputBits: 40,
+      startLevel: 1,
+      concatenatedTables: 2,
+    });
     put64(m, T + 0x3ff * 8, s2Leaf(0x4000_0000, 1n, 3n, 1n << 53n));
     const out = new TranslationResult();
     expect(newWalker(m).walk(config, 0xff_c000_0042, ACCESS_EXEC, out)).toBe(true);
@@ -42,8 +76,29 @@ describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit inp
   it('rejects a 16K granule and a 48-bit input (EINVAL)', () => {
     const m = newMachine();
     const walker = newWalker(m);
-    expect(() => walker.walk(lpaeConfig({ format: 'lpae32', tableBase: T, granuleShift: 14, inputBits: 32, outputBits: 40, startLevel: 2 }), 0, R, new TranslationResult())).toThrow(/EINVAL/);
-    expect(() => walker.walk(lpaeConfig({ format: 'lpae32', tableBase: T, outputBits: 40 }), 0, R, new TranslationResult())).toThrow(/EINVAL/);
+    expect(() =>
+      walker.walk(
+        lpaeConfig({
+          format: 'lpae32',
+          tableBase: T,
+          granuleShift: 14,
+          inputBits: 32,
+          outputBits: 40,
+          startLevel: 2,
+        }),
+        0,
+        R,
+        new TranslationResult(),
+      ),
+    ).toThrow(/EINVAL/);
+    expect(() =>
+      walker.walk(
+        lpaeConfig({ format: 'lpae32', tableBase: T, outputBits: 40 }),
+        0,
+        R,
+        new TranslationResult(),
+      ),
+    ).toThrow(/EINVAL/);
   });
 });
 
@@ -52,20 +107,38 @@ describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit inp
  * has type 0b01, tables 0b11, no access flag, HAP-style R/W in bits [7:6], four levels always.
  */
 describe('mali', () => {
-  const maliLeaf = (pa: number, rw: bigint) => BigInt(pa) | (rw << 6n) | (2n << 8n) | (1n << 2n) | 1n; // SH_OS, AttrIndx 1, no AF
+  const maliLeaf = (pa: number, rw: bigint) =>
+    BigInt(pa) | (rw << 6n) | (2n << 8n) | (1n << 2n) | 1n; // SH_OS, AttrIndx 1, no AF
 
   function maliChain(leaf: bigint, leafLevel = 3) {
     const m = newMachine();
-    for (let level = 0; level < leafLevel; level++) put64(m, T + level * 0x1000, tableDescriptor(T + (level + 1) * 0x1000));
+    for (let level = 0; level < leafLevel; level++)
+      put64(m, T + level * 0x1000, tableDescriptor(T + (level + 1) * 0x1000));
     put64(m, T + leafLevel * 0x1000 + 8, leaf);
-    return { walker: newWalker(m), config: lpaeConfig({ format: 'mali', tableBase: T, inputBits: 48, outputBits: 40, startLevel: 0 }) };
+    return {
+      walker: newWalker(m),
+      config: lpaeConfig({
+        format: 'mali',
+        tableBase: T,
+        inputBits: 48,
+        outputBits: 40,
+        startLevel: 0,
+      }),
+    };
   }
 
   it('a level-3 entry of type 0b01 is a valid 4 KiB page, with no AF and never an access-flag fault', () => {
     const { walker, config } = maliChain(maliLeaf(0x4567_8000, 3n));
     const out = new TranslationResult();
     expect(walker.walk(config, 0x1abc, ACCESS_READ | ACCESS_WRITE, out)).toBe(true);
-    expect([out.pa, out.level, out.pageSize, out.memoryAttributes, out.shareability, out.nonGlobal]).toEqual([0x4567_8abc, 3, 4096, 1, 2, false]);
+    expect([
+      out.pa,
+      out.level,
+      out.pageSize,
+      out.memoryAttributes,
+      out.shareability,
+      out.nonGlobal,
+    ]).toEqual([0x4567_8abc, 3, 4096, 1, 2, false]);
   });
 
   it('HAP bits: read-only (bit 6) faults a write, write-only (bit 7) faults a read, for either privilege', () => {
@@ -95,7 +168,14 @@ describe('mali', () => {
     put64(m, T + 0x2000, tableDescriptor(T + 0x3000));
     put64(m, T + 0x3000, maliLeaf(0x4000_0000, 3n));
     const out = new TranslationResult();
-    expect(newWalker(m).walk(lpaeConfig({ format: 'mali', tableBase: T, inputBits: 33, outputBits: 40, startLevel: 0 }), 0x4000_0010, ACCESS_READ, out)).toBe(true);
+    expect(
+      newWalker(m).walk(
+        lpaeConfig({ format: 'mali', tableBase: T, inputBits: 33, outputBits: 40, startLevel: 0 }),
+        0x4000_0010,
+        ACCESS_READ,
+        out,
+      ),
+    ).toBe(true);
     expect([out.pa, out.walkReads]).toEqual([0x4000_0010, 4]);
   });
 });

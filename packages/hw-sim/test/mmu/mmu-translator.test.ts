@@ -104,4 +104,20 @@ describe('MmuTranslator: TLB in front of the walker', () => {
     ]);
     expect(tlb.counters.hits).toBe(1);
   });
+
+  it('translatePa: the PA on a hit without a record; -1 and a fault record in `last` on a fault; counters count each lookup once', () => {
+    const { m, tlb, translator } = setup();
+    put64(m, T + 0x2000 + 9 * 8, s1Leaf(0x5000_9000, 3n, 2n, 1n << 11n)); // read-only
+    expect(translator.translatePa(0x9123, R)).toBe(0x5000_9123); // miss: walk + insert
+    expect(translator.translatePa(0x9456, R)).toBe(0x5000_9456); // hit
+    expect(translator.translatePa(0x9000, W)).toBe(-1); // hit refused by the permissions
+    expect([translator.last.fault, translator.last.faultLevel, translator.last.walkReads]).toEqual([
+      'permission',
+      3,
+      0,
+    ]);
+    expect(translator.translatePa(0x40_0000, R)).toBe(-1); // unmapped: translation fault from the walk
+    expect([translator.last.fault, translator.last.faultLevel]).toEqual(['translation', 2]);
+    expect(tlb.counters).toMatchObject({ hits: 2, misses: 2, insertions: 1 });
+  });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult } from '../../src/mmu/translation';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  TranslationResult,
+} from '../../src/mmu/translation';
 import { lpaeConfig, newMachine, newWalker, put64, s1Leaf, s2Leaf } from './tables';
 
 const T = 0x4010_0000;
@@ -7,7 +13,7 @@ const T = 0x4010_0000;
 /** One 1 GiB block per case at level 1 of a 39-bit 4K config; returns what each access gets. */
 function matrix(stage: 1 | 2, leaves: bigint[], format: 'lpae64' | 'lpae32' = 'lpae64') {
   const m = newMachine();
-  leaves.forEach((leaf, index) => put64(m, T + index * 8, leaf));
+  for (const [index, leaf] of leaves.entries()) put64(m, T + index * 8, leaf);
   const walker = newWalker(m);
   const config =
     format === 'lpae64'
@@ -38,7 +44,10 @@ describe('stage-1 permission matrix (ARM ARM D8.4.1, Table D8-47 AP[2:1]; UXN bi
     ['AP 11 + PXN', 3n, 1n << 53n, [true, false, false, true, false, true]],
     ['AP 00 + UXN + PXN (IOMMU_NOEXEC)', 0n, 3n << 53n, [true, true, false, false, false, false]],
   ];
-  const allowed = matrix(1, cases.map(([, ap, xn]) => s1Leaf(0x4000_0000, 1n, ap, xn)));
+  const allowed = matrix(
+    1,
+    cases.map(([, ap, xn]) => s1Leaf(0x4000_0000, 1n, ap, xn)),
+  );
   it.each(cases.map((c, i) => [c[0], i, c[3]] as const))('%s', (_name, index, expected) => {
     expect(accesses.map(([, access]) => allowed(index, access))).toEqual(expected);
   });
@@ -50,7 +59,7 @@ describe('stage-1 permission matrix (ARM ARM D8.4.1, Table D8-47 AP[2:1]; UXN bi
 
   it('hierarchical APTable[1] (bit 62) makes everything below read-only; UXNTable (bit 60) forbids EL0 execution (D8.4.2)', () => {
     const m = newMachine();
-    put64(m, T, (BigInt(T + 0x1000) | 3n) | (1n << 62n) | (1n << 60n));
+    put64(m, T, BigInt(T + 0x1000) | 3n | (1n << 62n) | (1n << 60n));
     put64(m, T + 0x1000, s1Leaf(0x4000_0000, 1n, 1n));
     const out = new TranslationResult();
     const walker = newWalker(m);
@@ -72,7 +81,10 @@ describe('stage-2 permission matrix (ARM ARM D8.4.3: S2AP bits 7:6, XN[1:0] bits
     ['XN 10: neither', 3n, 2n << 53n, [true, true, false, true, true, false]],
     ['XN 11: EL1 only', 3n, 3n << 53n, [true, true, true, true, true, false]],
   ];
-  const allowed = matrix(2, cases.map(([, s2ap, xn]) => s2Leaf(0x4000_0000, 1n, s2ap, xn)));
+  const allowed = matrix(
+    2,
+    cases.map(([, s2ap, xn]) => s2Leaf(0x4000_0000, 1n, s2ap, xn)),
+  );
   it.each(cases.map((c, i) => [c[0], i, c[3]] as const))('%s', (_name, index, expected) => {
     expect(accesses.map(([, access]) => allowed(index, access))).toEqual(expected);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult, type WalkConfig } from '../../src/mmu/translation';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  TranslationResult,
+  type WalkConfig,
+} from '../../src/mmu/translation';
 import { newMachine, newWalker, put32 } from './tables';
 
 const T = 0x4010_0000; // 16 KiB aligned first-level table
@@ -35,7 +42,18 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     put32(m, T + 0x123 * 4, 0x4560_0000 | SECTION_RW);
     const out = new TranslationResult();
     expect(newWalker(m).walk(v7sConfig(), 0x1234_5678, U | ACCESS_WRITE, out)).toBe(true);
-    expect(out).toMatchObject({ pa: 0x4564_5678, pageSize: 0x10_0000, level: 1, walkReads: 1, memoryAttributes: 7, shareability: 1, nonGlobal: true, nonSecure: false, descriptorLo: 0x4560_0000 | SECTION_RW, descriptorHi: 0 });
+    expect(out).toMatchObject({
+      pa: 0x4564_5678,
+      pageSize: 0x10_0000,
+      level: 1,
+      walkReads: 1,
+      memoryAttributes: 7,
+      shareability: 1,
+      nonGlobal: true,
+      nonSecure: false,
+      descriptorLo: 0x4560_0000 | SECTION_RW,
+      descriptorHi: 0,
+    });
   });
 
   it('a 16 MiB supersection (bit 18) repeated 16 times, with extended PA[39:32] from bits [23:20] and [8:5]', () => {
@@ -58,7 +76,14 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     const walker = newWalker(m);
     const out = new TranslationResult();
     expect(walker.walk(v7sConfig(), 0x0104_5123, U, out)).toBe(true);
-    expect(out).toMatchObject({ pa: 0x4abc_d123, pageSize: 0x1000, level: 2, walkReads: 2, memoryAttributes: 7, executable: true });
+    expect(out).toMatchObject({
+      pa: 0x4abc_d123,
+      pageSize: 0x1000,
+      level: 2,
+      walkReads: 2,
+      memoryAttributes: 7,
+      executable: true,
+    });
     expect(walker.walk(v7sConfig(), 0x0108_f00d, R, out)).toBe(true);
     expect(out).toMatchObject({ pa: 0x4560_f00d, pageSize: 0x1_0000, level: 2, executable: false });
     expect(walker.walk(v7sConfig(), 0x0108_f00d, R | ACCESS_EXEC, out)).toBe(false);
@@ -85,7 +110,12 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     expect([out.fault, out.faultLevel, out.faultStatus]).toEqual(['permission', 1, 0b01101]);
     put32(m, T + 16, 0x2000_0000 | 1); // page table in a hole
     expect(walker.walk(v7sConfig(), 0x0040_0000, R, out)).toBe(false);
-    expect([out.fault, out.faultLevel, out.faultStatus, out.faultDescriptorAddress]).toEqual(['external-abort', 2, 0b01110, 0x2000_0000]);
+    expect([out.fault, out.faultLevel, out.faultStatus, out.faultDescriptorAddress]).toEqual([
+      'external-abort',
+      2,
+      0b01110,
+      0x2000_0000,
+    ]);
   });
 
   it('simplified AP model (SCTLR.AFE = 1, B3.7.1): AP1 clear denies PL0; AP2 makes both read-only; XN bit 4 at level 1; type 0b11 is PXN', () => {
@@ -108,18 +138,32 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     const config = v7sConfig({ accessFlagEnable: false });
     const out = new TranslationResult();
     const ap = (value: number) => ((value & 3) << 10) | ((value >> 2) << 15);
-    const section = (index: number, value: number) => put32(m, T + index * 4, (0x4000_0000 + index * 0x10_0000) | (1 << 12) | 0xc | 0b10 | ap(value));
-    const allowed = (index: number, access: number) => walker.walk(config, index * 0x10_0000, access, out);
+    const section = (index: number, value: number) =>
+      put32(
+        m,
+        T + index * 4,
+        (0x4000_0000 + index * 0x10_0000) | (1 << 12) | 0xc | 0b10 | ap(value),
+      );
+    const allowed = (index: number, access: number) =>
+      walker.walk(config, index * 0x10_0000, access, out);
     section(0, 0b000);
     expect(allowed(0, R)).toBe(false);
     section(1, 0b001);
     expect([allowed(1, R | ACCESS_WRITE), allowed(1, U)]).toEqual([true, false]);
     section(2, 0b010);
-    expect([allowed(2, R | ACCESS_WRITE), allowed(2, U), allowed(2, U | ACCESS_WRITE)]).toEqual([true, true, false]);
+    expect([allowed(2, R | ACCESS_WRITE), allowed(2, U), allowed(2, U | ACCESS_WRITE)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     section(3, 0b011);
     expect(allowed(3, U | ACCESS_WRITE)).toBe(true);
     section(5, 0b101);
-    expect([allowed(5, R), allowed(5, R | ACCESS_WRITE), allowed(5, U)]).toEqual([true, false, false]);
+    expect([allowed(5, R), allowed(5, R | ACCESS_WRITE), allowed(5, U)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
     section(7, 0b111);
     expect([allowed(7, U), allowed(7, U | ACCESS_WRITE)]).toEqual([true, false]);
   });
@@ -153,7 +197,9 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     const walker = newWalker(newMachine());
     const out = new TranslationResult();
     expect(() => walker.walk(v7sConfig({ stage: 2 }), 0, R, out)).toThrow(/EINVAL/);
-    expect(() => walker.walk(v7sConfig({ tableBase: T + 0x400 }), 0, R, out)).toThrow(/EINVAL.*aligned/);
+    expect(() => walker.walk(v7sConfig({ tableBase: T + 0x400 }), 0, R, out)).toThrow(
+      /EINVAL.*aligned/,
+    );
     expect(() => walker.walk(v7sConfig({ inputBits: 33 }), 0, R, out)).toThrow(/EINVAL/);
   });
 });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult, type WalkConfig } from '../../src/mmu/translation';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  TranslationResult,
+  type WalkConfig,
+} from '../../src/mmu/translation';
 import { lpaeConfig, newMachine, newWalker, put64 } from './tables';
 
 /**
@@ -10,7 +17,12 @@ import { lpaeConfig, newMachine, newWalker, put64 } from './tables';
  */
 type Outcome = { fault: string | null; level: number; pa?: number; size?: number };
 
-function referenceWalk(read64: (pa: number) => bigint, c: WalkConfig, ia: number, access: number): Outcome {
+function referenceWalk(
+  read64: (pa: number) => bigint,
+  c: WalkConfig,
+  ia: number,
+  access: number,
+): Outcome {
   const g = BigInt(c.granuleShift);
   const stride = g - 3n;
   const addr = BigInt(ia);
@@ -55,10 +67,19 @@ function referenceWalk(read64: (pa: number) => bigint, c: WalkConfig, ia: number
       const xn = Number((d >> 53n) & 3n);
       x = priv ? xn === 0 || xn === 3 : xn === 0 || xn === 1;
     }
-    if (((access & ACCESS_READ) !== 0 && !r) || ((access & ACCESS_WRITE) !== 0 && !w) || ((access & ACCESS_EXEC) !== 0 && !x)) {
+    if (
+      ((access & ACCESS_READ) !== 0 && !r) ||
+      ((access & ACCESS_WRITE) !== 0 && !w) ||
+      ((access & ACCESS_EXEC) !== 0 && !x)
+    ) {
       return { fault: 'permission', level };
     }
-    return { fault: null, level, pa: Number(oa + (addr & ((1n << shift) - 1n))), size: Number(1n << shift) };
+    return {
+      fault: null,
+      level,
+      pa: Number(oa + (addr & ((1n << shift) - 1n))),
+      size: Number(1n << shift),
+    };
   }
 }
 
@@ -68,7 +89,15 @@ const configs: WalkConfig[] = [
   lpaeConfig({ tableBase: POOL, granuleShift: 12, inputBits: 36, outputBits: 48, startLevel: 1 }),
   lpaeConfig({ tableBase: POOL, granuleShift: 14, inputBits: 47, outputBits: 44, startLevel: 1 }),
   lpaeConfig({ tableBase: POOL, granuleShift: 16, inputBits: 42, outputBits: 40, startLevel: 2 }),
-  lpaeConfig({ tableBase: POOL, stage: 2, granuleShift: 12, inputBits: 40, outputBits: 40, startLevel: 1, concatenatedTables: 2 }),
+  lpaeConfig({
+    tableBase: POOL,
+    stage: 2,
+    granuleShift: 12,
+    inputBits: 40,
+    outputBits: 40,
+    startLevel: 1,
+    concatenatedTables: 2,
+  }),
 ];
 const SLOT = 0x1_0000;
 
@@ -79,45 +108,85 @@ describe('walker vs reference decoder (property, seed 2024)', () => {
 
   // A descriptor: invalid, table -> a pool slot, or a leaf with random OA, type and attribute bits.
   const descriptor = fc.oneof(
-    fc.constant(0n),
-    fc.record({ slot: fc.integer({ min: 0, max: 7 }), high: fc.boolean() }).map(({ slot, high }) => BigInt(POOL + slot * SLOT) + (high ? 1n << 45n : 0n) | 3n),
-    fc
-      .record({
-        oa: fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
-        type: fc.constantFrom(1n, 3n),
-        attrs: fc.bigInt({ min: 0n, max: (1n << 10n) - 1n }),
-        af: fc.boolean(),
-        xn: fc.bigInt({ min: 0n, max: 3n }),
-      })
-      .map(({ oa, type, attrs, af, xn }) => (oa & ~0xfffn) | (xn << 53n) | (af ? 1n << 10n : 0n) | ((attrs << 2n) & 0x3fcn) | type),
+    { weight: 1, arbitrary: fc.constant(0n) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({ slot: fc.integer({ min: 0, max: 7 }), high: fc.boolean() })
+        .map(({ slot, high }) => (BigInt(POOL + slot * SLOT) + (high ? 1n << 45n : 0n)) | 3n),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({
+          oa: fc.oneof(
+            fc.bigInt({ min: 0n, max: (1n << 36n) - 1n }),
+            fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
+          ),
+          type: fc.constantFrom(1n, 3n),
+          attrs: fc.bigInt({ min: 0n, max: (1n << 10n) - 1n }),
+          af: fc.integer({ min: 0, max: 3 }).map((n) => n !== 0),
+          xn: fc.bigInt({ min: 0n, max: 3n }),
+        })
+        .map(
+          ({ oa, type, attrs, af, xn }) =>
+            (oa & ~0xfffn) | (xn << 53n) | (af ? 1n << 10n : 0n) | ((attrs << 2n) & 0x3fcn) | type,
+        ),
+    },
   );
   // Entries 0..3 of each slot (and of the concatenated second table) get a descriptor.
   const tables = fc.array(descriptor, { minLength: 8 * 4 + 4, maxLength: 8 * 4 + 4 });
   const indices = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 });
 
   it('decodes random tables identically for every granule and stage', () => {
+    const seen = new Set<string | null>();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: configs.length - 1 }), tables, fc.array(fc.tuple(indices, fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 15 })), { minLength: 1, maxLength: 8 }), (which, descriptors, probes) => {
-        const c = configs[which]!;
-        m.bus.fill(POOL, 0, 8 * SLOT);
-        descriptors.forEach((d, i) => {
-          const slot = Math.floor(i / 4);
-          const at = slot < 8 ? POOL + slot * SLOT + (i % 4) * 8 : POOL + 0x1000 + (i % 4) * 8; // second concatenated table
-          put64(m, at, d);
-        });
-        const g = c.granuleShift;
-        const out = new TranslationResult();
-        for (const [idx, offset, access] of probes) {
-          let ia = offset % 2 ** g;
-          for (let level = c.startLevel; level < 4; level++) ia += idx[level]! * 2 ** (g + (3 - level) * (g - 3));
-          if (c.stage === 2 && idx[1]! === 3) ia += 512 * 2 ** 30; // reach the second concatenated table
-          const expected = referenceWalk(read64, c, ia, access);
-          const ok = walker.walk(c, ia, access, out);
-          expect(ok).toBe(expected.fault === null);
-          expect(ok ? { fault: null, level: out.level, pa: out.pa, size: out.pageSize } : { fault: out.fault, level: out.faultLevel }).toEqual(expected);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: configs.length - 1 }),
+        tables,
+        fc.array(
+          fc.tuple(indices, fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 15 })),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (which, descriptors, probes) => {
+          const c = configs[which]!;
+          m.bus.fill(POOL, 0, 8 * SLOT);
+          descriptors.forEach((d, i) => {
+            const slot = Math.floor(i / 4);
+            const at = slot < 8 ? POOL + slot * SLOT + (i % 4) * 8 : POOL + 0x1000 + (i % 4) * 8; // second concatenated table
+            put64(m, at, d);
+          });
+          const g = c.granuleShift;
+          const out = new TranslationResult();
+          for (const [idx, offset, access] of probes) {
+            let ia = offset % 2 ** g;
+            for (let level = c.startLevel; level < 4; level++)
+              ia += idx[level]! * 2 ** (g + (3 - level) * (g - 3));
+            if (c.stage === 2 && idx[1]! === 3) ia += 512 * 2 ** 30; // reach the second concatenated table
+            const expected = referenceWalk(read64, c, ia, access);
+            seen.add(expected.fault === null ? `ok@${expected.level}` : expected.fault);
+            const ok = walker.walk(c, ia, access, out);
+            expect(ok).toBe(expected.fault === null);
+            expect(
+              ok
+                ? { fault: null, level: out.level, pa: out.pa, size: out.pageSize }
+                : { fault: out.fault, level: out.faultLevel },
+            ).toEqual(expected);
+          }
+        },
+      ),
       { seed: 2024, numRuns: 300 },
     );
+    // The random tables reached every outcome: pages, blocks and each fault kind.
+    expect([...seen].sort()).toEqual([
+      'access-flag',
+      'address-size',
+      'external-abort',
+      'ok@1',
+      'ok@2',
+      'ok@3',
+      'permission',
+      'translation',
+    ]);
   });
 });

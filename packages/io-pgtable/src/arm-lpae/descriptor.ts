@@ -3,7 +3,11 @@
  * `iopte_to_paddr` of io-pgtable-arm.c. With a 64K granule and 52-bit output, PA[51:48] is
  * stored in descriptor bits [15:12] (reference §2.1).
  */
-import { ARM_LPAE_PTE_ADDR_MASK_HI, ARM_LPAE_PTE_ADDR_MASK_LO, ARM_LPAE_PTE_TYPE_MASK } from './constants';
+import {
+  ARM_LPAE_PTE_ADDR_MASK_HI,
+  ARM_LPAE_PTE_ADDR_MASK_LO,
+  ARM_LPAE_PTE_TYPE_MASK,
+} from './constants';
 
 const TWO_POW_32 = 0x1_0000_0000;
 

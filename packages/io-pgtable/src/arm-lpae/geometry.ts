@@ -1,6 +1,6 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { ARM_LPAE_MAX_ADDR_BITS, ARM_LPAE_MAX_LEVELS } from './constants';
-import { bitmapAnd, bitsBelow, bitsFrom, highestBit, lowestBit, log2Exact } from './size-bitmap';
+import { bitmapAnd, bitsBelow, bitsFrom, highestBit, log2Exact, lowestBit } from './size-bitmap';
 
 const SZ_4K = 0x1000;
 const SZ_16K = 0x4000;
@@ -34,8 +34,10 @@ export function armLpaeRestrictPgsizes(
 ): RestrictedSizes {
   let granule: number;
   if (bitmapAnd(pgsizeBitmap, hostPageSize) !== 0) granule = hostPageSize;
-  else if (bitsBelow(pgsizeBitmap, hostPageSize) !== 0) granule = highestBit(bitsBelow(pgsizeBitmap, hostPageSize));
-  else if (bitsFrom(pgsizeBitmap, hostPageSize) !== 0) granule = lowestBit(bitsFrom(pgsizeBitmap, hostPageSize));
+  else if (bitsBelow(pgsizeBitmap, hostPageSize) !== 0)
+    granule = highestBit(bitsBelow(pgsizeBitmap, hostPageSize));
+  else if (bitsFrom(pgsizeBitmap, hostPageSize) !== 0)
+    granule = lowestBit(bitsFrom(pgsizeBitmap, hostPageSize));
   else granule = 0;
   let pageSizes = 0;
   let maxAddrBits = 48;
@@ -67,18 +69,31 @@ export interface ArmLpaeGeometry {
  * The geometry `arm_lpae_alloc_pgtable` computes from a restricted bitmap and ias. Throws
  * EINVAL where Linux returns NULL, and where the ias leaves nothing to translate.
  */
-export function armLpaeGeometry(pgsizeBitmap: number, ias: number, oas: number, what: string): ArmLpaeGeometry {
+export function armLpaeGeometry(
+  pgsizeBitmap: number,
+  ias: number,
+  oas: number,
+  what: string,
+): ArmLpaeGeometry {
   if (bitmapAnd(pgsizeBitmap, SZ_4K + SZ_16K + SZ_64K) === 0) {
-    throw new SocmemError('EINVAL', `${what}: page sizes ${hex(pgsizeBitmap)} include no 4K, 16K or 64K granule`);
+    throw new SocmemError(
+      'EINVAL',
+      `${what}: page sizes ${hex(pgsizeBitmap)} include no 4K, 16K or 64K granule`,
+    );
   }
-  if (ias > ARM_LPAE_MAX_ADDR_BITS) throw new SocmemError('EINVAL', `${what}: ias ${ias} is above 52 bits`);
-  if (oas > ARM_LPAE_MAX_ADDR_BITS) throw new SocmemError('EINVAL', `${what}: oas ${oas} is above 52 bits`);
+  if (ias > ARM_LPAE_MAX_ADDR_BITS)
+    throw new SocmemError('EINVAL', `${what}: ias ${ias} is above 52 bits`);
+  if (oas > ARM_LPAE_MAX_ADDR_BITS)
+    throw new SocmemError('EINVAL', `${what}: oas ${oas} is above 52 bits`);
   const pgShift = log2Exact(lowestBit(pgsizeBitmap));
   const bitsPerLevel = pgShift - 3;
   const vaBits = ias - pgShift;
   if (vaBits < 1) {
     // Linux would compute start level 4 here and fail every map; refuse it up front.
-    throw new SocmemError('EINVAL', `${what}: ias ${ias} leaves no bits above the ${2 ** pgShift}-byte granule`);
+    throw new SocmemError(
+      'EINVAL',
+      `${what}: ias ${ias} leaves no bits above the ${2 ** pgShift}-byte granule`,
+    );
   }
   const levels = Math.ceil(vaBits / bitsPerLevel);
   return {
@@ -93,7 +108,11 @@ export function armLpaeGeometry(pgsizeBitmap: number, ias: number, oas: number, 
  * `arm_lpae_concat_mandatory` (v6.16, after 4dcac8407fe1 and b7b8a6305557): Arm DDI0487 K.a
  * R_DXBSH and R_SRKBC require a concatenated stage-2 start level for these cases only.
  */
-export function armLpaeConcatMandatory(geometry: ArmLpaeGeometry, ias: number, oas: number): boolean {
+export function armLpaeConcatMandatory(
+  geometry: ArmLpaeGeometry,
+  ias: number,
+  oas: number,
+): boolean {
   const granule = 2 ** geometry.pgShift;
   if (granule === SZ_16K && geometry.startLevel === 0) return oas === 48 || ias === 48;
   if (granule === SZ_4K && geometry.startLevel === 0) return oas === 40 || oas === 42;

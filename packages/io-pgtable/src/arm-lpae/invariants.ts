@@ -15,9 +15,13 @@ export function armLpaeCheckInvariants(data: ArmLpaeIoPgtable): void {
   const visit = (level: number, table: number): void => {
     const size = data.tableSize(level);
     if (table % Math.max(size, 64) !== 0) {
-      throw new InvariantError('io-pgtable-arm', `level ${level} table at ${hex(table)} is not aligned to ${size} bytes`);
+      throw new InvariantError(
+        'io-pgtable-arm',
+        `level ${level} table at ${hex(table)} is not aligned to ${size} bytes`,
+      );
     }
-    if (seen.has(table)) throw new InvariantError('io-pgtable-arm', `table ${hex(table)} is linked twice`);
+    if (seen.has(table))
+      throw new InvariantError('io-pgtable-arm', `table ${hex(table)} is linked twice`);
     seen.add(table);
     pages += data.tables.pagesFor(size);
     for (let ptep = table; ptep < table + size; ptep += 8) {
@@ -27,7 +31,10 @@ export function armLpaeCheckInvariants(data: ArmLpaeIoPgtable): void {
       if (level === 3) {
         const type = lo & ARM_LPAE_PTE_TYPE_MASK;
         if (!iopteLeaf(lo, 3, data.mali)) {
-          throw new InvariantError('io-pgtable-arm', `level 3 entry at ${hex(ptep)} has type ${type}, not a page`);
+          throw new InvariantError(
+            'io-pgtable-arm',
+            `level 3 entry at ${hex(ptep)} has type ${type}, not a page`,
+          );
         }
         continue;
       }
@@ -36,6 +43,9 @@ export function armLpaeCheckInvariants(data: ArmLpaeIoPgtable): void {
   };
   if (!data.freed) visit(data.startLevel, data.pgdPa);
   if (pages !== data.tables.pagesHeld) {
-    throw new InvariantError('io-pgtable-arm', `${data.tables.pagesHeld} table pages held, ${pages} reachable`);
+    throw new InvariantError(
+      'io-pgtable-arm',
+      `${data.tables.pagesHeld} table pages held, ${pages} reachable`,
+    );
   }
 }

@@ -10,12 +10,14 @@ const TWO_POW_32 = 0x1_0000_0000;
  */
 export function armLpaeIovaToPhys(data: ArmLpaeIoPgtable, iova: number): number {
   const cpu = data.cpu;
-  let table = data.pgdPa;
-  for (let level = data.startLevel; level < 4; level++) {
+  const first = data.walkStart(iova, 1);
+  let table = data.walkTable(first);
+  for (let level = first; level < 4; level++) {
     const ptep = table + data.index(iova, level) * 8;
     const lo = cpu.read32(ptep);
     const hi = cpu.read32(ptep + 4);
     if (iopteLeaf(lo, level, data.mali)) {
+      data.remember(iova, level, table);
       const pa = iopteToPaddr(lo, hi, data.granule64k);
       const blockSize = data.blockSize[level]!;
       if (blockSize <= TWO_POW_32) {

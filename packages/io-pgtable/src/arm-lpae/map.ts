@@ -1,5 +1,5 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
-import { IOMMU_READ, IOMMU_WRITE } from '../io-pgtable';
+import { IO_PGTABLE_QUIRK_ARM_NS, IOMMU_READ, IOMMU_WRITE } from '../io-pgtable';
 import { IoPgtableMapError } from '../map-error';
 import {
   ARM_LPAE_PTE_NSTABLE_HI,
@@ -12,7 +12,6 @@ import { iopteLeaf, iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descr
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeProtToPte } from './prot-to-pte';
 import { armLpaeUnmapLevel } from './unmap';
-import { IO_PGTABLE_QUIRK_ARM_NS } from '../io-pgtable';
 
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -33,19 +32,36 @@ export function armLpaeMapPages(
   pgcount: number,
   prot: number,
 ): number {
-  if (!Number.isInteger(iova) || !Number.isInteger(paddr) || !Number.isSafeInteger(pgcount) || pgcount < 0) {
-    throw new IoPgtableMapError('EINVAL', `io-pgtable-arm: map of iova ${iova}, paddr ${paddr}, pgcount ${pgcount}: not integers`, 0);
+  if (
+    !Number.isInteger(iova) ||
+    !Number.isInteger(paddr) ||
+    !Number.isSafeInteger(pgcount) ||
+    pgcount < 0
+  ) {
+    throw new IoPgtableMapError(
+      'EINVAL',
+      `io-pgtable-arm: map of iova ${iova}, paddr ${paddr}, pgcount ${pgcount}: not integers`,
+      0,
+    );
   }
   if (
     !(pgsize > 0) ||
     !Number.isSafeInteger(pgsize) ||
     ((pgsize >>> 0) & data.pgsizeLo) >>> 0 !== pgsize >>> 0 ||
-    ((Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0) !== Math.floor(pgsize / TWO_POW_32)
+    (Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0 !== Math.floor(pgsize / TWO_POW_32)
   ) {
-    data.warn(`WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize): map pgsize ${hex(Number.isSafeInteger(pgsize) ? pgsize : 0)}`);
-    throw new IoPgtableMapError('EINVAL', `io-pgtable-arm: pgsize ${pgsize} is not in pgsize_bitmap ${hex(data.cfg.pgsizeBitmap)}`, 0);
+    data.warn(
+      `WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize): map pgsize ${hex(Number.isSafeInteger(pgsize) ? pgsize : 0)}`,
+    );
+    throw new IoPgtableMapError(
+      'EINVAL',
+      `io-pgtable-arm: pgsize ${pgsize} is not in pgsize_bitmap ${hex(data.cfg.pgsizeBitmap)}`,
+      0,
+    );
   }
-  const iovaInRange = data.ttbr1 ? iova < 0 && iova >= -data.iasLimit : iova >= 0 && iova < data.iasLimit;
+  const iovaInRange = data.ttbr1
+    ? iova < 0 && iova >= -data.iasLimit
+    : iova >= 0 && iova < data.iasLimit;
   if (!iovaInRange || paddr < 0 || paddr >= data.oasLimit) {
     data.warn(`WARN_ON(iaext || paddr >> oas): map iova ${hex(iova)} paddr ${hex(paddr)}`);
     throw new IoPgtableMapError(
@@ -55,7 +71,11 @@ export function armLpaeMapPages(
     );
   }
   if ((prot & (IOMMU_READ | IOMMU_WRITE)) === 0) {
-    throw new IoPgtableMapError('EINVAL', `io-pgtable-arm: prot ${hex(prot)} grants neither IOMMU_READ nor IOMMU_WRITE`, 0);
+    throw new IoPgtableMapError(
+      'EINVAL',
+      `io-pgtable-arm: prot ${hex(prot)} grants neither IOMMU_READ nor IOMMU_WRITE`,
+      0,
+    );
   }
   armLpaeProtToPte(data.kind, data.quirks, prot, data.prot);
   data.installedCount = 0;
@@ -70,20 +90,32 @@ export function armLpaeMapPages(
 }
 
 /** `__arm_lpae_map`, as a loop over levels. */
-function mapWalk(data: ArmLpaeIoPgtable, iova: number, paddr: number, size: number, pgcount: number): number {
+function mapWalk(
+  data: ArmLpaeIoPgtable,
+  iova: number,
+  paddr: number,
+  size: number,
+  pgcount: number,
+): number {
   const cpu = data.cpu;
-  let table = data.pgdPa;
-  for (let level = data.startLevel; ; level++) {
+  const first = data.walkStart(iova, size);
+  let table = data.walkTable(first);
+  for (let level = first; ; level++) {
     const index = data.index(iova, level);
     const ptep = table + index * 8;
     if (size === data.blockSize[level]) {
+      data.remember(iova, level, table);
       const num = Math.min(pgcount, data.maxEntries(index));
       initPtes(data, iova, paddr, level, num, ptep);
       return num * size;
     }
     if (level >= 3) {
       data.warn(`WARN_ON(lvl >= ARM_LPAE_MAX_LEVELS - 1): no level maps pgsize ${hex(size)}`);
-      throw new IoPgtableMapError('EINVAL', `io-pgtable-arm: no table level maps pgsize ${hex(size)}`, 0);
+      throw new IoPgtableMapError(
+        'EINVAL',
+        `io-pgtable-arm: no table level maps pgsize ${hex(size)}`,
+        0,
+      );
     }
     const lo = cpu.read32(ptep);
     const hi = cpu.read32(ptep + 4);
@@ -93,8 +125,13 @@ function mapWalk(data: ArmLpaeIoPgtable, iova: number, paddr: number, size: numb
     }
     if (!data.coherentWalk && (hi & ARM_LPAE_PTE_SW_SYNC_HI) === 0) data.tables.sync(ptep, 1);
     if (iopteLeaf(lo, level, data.mali)) {
-      if (!data.noWarn) data.warn(`WARN_ON: map of iova ${hex(iova)} over an existing block (unmap first)`);
-      throw new IoPgtableMapError('EEXIST', `io-pgtable-arm: iova ${hex(iova)} is inside a mapped block at level ${level}`, 0);
+      if (!data.noWarn)
+        data.warn(`WARN_ON: map of iova ${hex(iova)} over an existing block (unmap first)`);
+      throw new IoPgtableMapError(
+        'EEXIST',
+        `io-pgtable-arm: iova ${hex(iova)} is inside a mapped block at level ${level}`,
+        0,
+      );
     }
     table = iopteToPaddr(lo, hi, data.granule64k);
   }
@@ -139,14 +176,28 @@ function undoInstalledTables(data: ArmLpaeIoPgtable): void {
  * Linux checks slot by slot and may already have freed earlier tables when it finds a leaf;
  * here all slots are checked first so that EEXIST leaves every table untouched.
  */
-function initPtes(data: ArmLpaeIoPgtable, iova: number, paddr: number, level: number, num: number, ptep: number): void {
+function initPtes(
+  data: ArmLpaeIoPgtable,
+  iova: number,
+  paddr: number,
+  level: number,
+  num: number,
+  ptep: number,
+): void {
   const cpu = data.cpu;
   let tables = 0;
   for (let i = 0; i < num; i++) {
     const lo = cpu.read32(ptep + i * 8);
     if (iopteLeaf(lo, level, data.mali)) {
-      if (!data.noWarn) data.warn(`WARN_ON: map of iova ${hex(iova + i * data.blockSize[level]!)} over an existing mapping`);
-      throw new IoPgtableMapError('EEXIST', `io-pgtable-arm: iova ${hex(iova + i * data.blockSize[level]!)} is already mapped`, 0);
+      if (!data.noWarn)
+        data.warn(
+          `WARN_ON: map of iova ${hex(iova + i * data.blockSize[level]!)} over an existing mapping`,
+        );
+      throw new IoPgtableMapError(
+        'EEXIST',
+        `io-pgtable-arm: iova ${hex(iova + i * data.blockSize[level]!)} is already mapped`,
+        0,
+      );
     }
     if ((lo & 3) === ARM_LPAE_PTE_TYPE_TABLE) tables++;
   }
@@ -157,7 +208,11 @@ function initPtes(data: ArmLpaeIoPgtable, iova: number, paddr: number, level: nu
       if ((cpu.read32(ptep + i * 8) & 3) !== ARM_LPAE_PTE_TYPE_TABLE) continue;
       if (armLpaeUnmapLevel(data, null, iova + i * size, size, 1, level, tablep) !== size) {
         data.warn('WARN_ON(1): could not unmap the table a block replaces');
-        throw new IoPgtableMapError('EINVAL', `io-pgtable-arm: could not free the table at iova ${hex(iova + i * size)}`, 0);
+        throw new IoPgtableMapError(
+          'EINVAL',
+          `io-pgtable-arm: could not free the table at iova ${hex(iova + i * size)}`,
+          0,
+        );
       }
     }
   }

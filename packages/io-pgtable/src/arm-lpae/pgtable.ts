@@ -66,6 +66,15 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   readonly installedPtep = new Float64Array(ARM_LPAE_MAX_LEVELS);
   readonly installedTable = new Float64Array(ARM_LPAE_MAX_LEVELS);
   installedCount = 0;
+  /**
+   * Walk memo: the deepest table the last walk reached (level, table PA, and which slice of
+   * the input space it covers). Only these ops write their tables, so a remembered path stays
+   * valid until a table is freed; `tables.onFree` drops it then. It saves re-reading the
+   * upper-level descriptors on every call (Linux re-reads them, from hot CPU cache lines).
+   */
+  memoLevel = -1;
+  memoKey = 0;
+  memoTable = 0;
   /** WARN_ONCE state of "Unmap of a partial large IOPTE is not allowed" (once per ops). */
   partialUnmapWarned = false;
   freed = false;
@@ -92,6 +101,9 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
     this.diagnostics = cfg.machine.diagnostics;
     this.tables = tables;
     this.tlb = cfg.tlb;
+    tables.onFree = () => {
+      this.memoLevel = -1;
+    };
     this.startLevel = geometry.startLevel;
     this.bitsPerLevel = geometry.bitsPerLevel;
     this.pgdBits = geometry.pgdBits;
@@ -118,7 +130,12 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
     return armLpaeMapPages(this, iova, paddr, pgsize, pgcount, prot);
   }
 
-  unmapPages(iova: number, pgsize: number, pgcount: number, gather?: IommuIotlbGather | null): number {
+  unmapPages(
+    iova: number,
+    pgsize: number,
+    pgcount: number,
+    gather?: IommuIotlbGather | null,
+  ): number {
     if (this.freed) throw this.usedAfterFree();
     return armLpaeUnmapPages(this, iova, pgsize, pgcount, gather ?? null);
   }
@@ -136,6 +153,32 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   /** ARM_LPAE_LVL_IDX(iova, lvl): exact for every integer below 2^53 and for signed TTBR1 IOVAs. */
   index(iova: number, level: number): number {
     return Math.floor(iova * this.invBlockSize[level]!) & this.indexMask[level]!;
+  }
+
+  /** Remembers that `table` is the level-`level` table on the path of `iova`. */
+  remember(iova: number, level: number, table: number): void {
+    if (level === this.startLevel) return;
+    this.memoLevel = level;
+    this.memoKey = Math.floor(iova * this.invBlockSize[level - 1]!);
+    this.memoTable = table;
+  }
+
+  /**
+   * The level to start a walk for `iova` towards entries of `size` bytes: the remembered
+   * table's level when it is on the path and not below the target, else the start level
+   * (the table is then `memoTable`, else `pgdPa`).
+   */
+  walkStart(iova: number, size: number): number {
+    const level = this.memoLevel;
+    if (level > 0 && size <= this.blockSize[level]! && Math.floor(iova * this.invBlockSize[level - 1]!) === this.memoKey) {
+      return level;
+    }
+    return this.startLevel;
+  }
+
+  /** The table to start a walk at, for a level returned by walkStart. */
+  walkTable(level: number): number {
+    return level === this.startLevel ? this.pgdPa : this.memoTable;
   }
 
   /** `arm_lpae_max_entries(i)`: entries left in the table page holding index i. */

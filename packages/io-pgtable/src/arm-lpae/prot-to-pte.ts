@@ -50,7 +50,12 @@ export class PteHalves {
  * into `out`. Stage 1 uses AP/AttrIndx/nG, stage 2 HAP/MemAttr, Mali stage-2 permissions with
  * stage-1 AttrIndx, outer shareability and no AF. Reference §2.2.
  */
-export function armLpaeProtToPte(kind: LpaeKind, quirks: number, prot: number, out: PteHalves): void {
+export function armLpaeProtToPte(
+  kind: LpaeKind,
+  quirks: number,
+  prot: number,
+  out: PteHalves,
+): void {
   let lo = 0;
   let hi = 0;
   if (kind === LPAE_KIND_STAGE1) {
@@ -65,14 +70,20 @@ export function armLpaeProtToPte(kind: LpaeKind, quirks: number, prot: number, o
   if (kind === LPAE_KIND_STAGE2) {
     if ((prot & IOMMU_MMIO) !== 0) lo |= ARM_LPAE_PTE_MEMATTR_DEV_LO;
     else if ((prot & IOMMU_CACHE) !== 0) {
-      lo |= (quirks & IO_PGTABLE_QUIRK_ARM_S2FWB) !== 0 ? ARM_LPAE_PTE_MEMATTR_FWB_WB_LO : ARM_LPAE_PTE_MEMATTR_OIWB_LO;
+      lo |=
+        (quirks & IO_PGTABLE_QUIRK_ARM_S2FWB) !== 0
+          ? ARM_LPAE_PTE_MEMATTR_FWB_WB_LO
+          : ARM_LPAE_PTE_MEMATTR_OIWB_LO;
     } else lo |= ARM_LPAE_PTE_MEMATTR_NC_LO;
   } else if ((prot & IOMMU_MMIO) !== 0) {
     lo |= ARM_LPAE_MAIR_ATTR_IDX_DEV << ARM_LPAE_PTE_ATTRINDX_SHIFT;
   } else if ((prot & IOMMU_CACHE) !== 0) {
     lo |= ARM_LPAE_MAIR_ATTR_IDX_CACHE << ARM_LPAE_PTE_ATTRINDX_SHIFT;
   }
-  lo |= (prot & IOMMU_CACHE) !== 0 && kind !== LPAE_KIND_MALI ? ARM_LPAE_PTE_SH_IS_LO : ARM_LPAE_PTE_SH_OS_LO;
+  lo |=
+    (prot & IOMMU_CACHE) !== 0 && kind !== LPAE_KIND_MALI
+      ? ARM_LPAE_PTE_SH_IS_LO
+      : ARM_LPAE_PTE_SH_OS_LO;
   if ((prot & IOMMU_NOEXEC) !== 0) hi |= ARM_LPAE_PTE_XN_HI;
   if ((quirks & IO_PGTABLE_QUIRK_ARM_NS) !== 0) lo |= ARM_LPAE_PTE_NS_LO;
   if (kind !== LPAE_KIND_MALI) lo |= ARM_LPAE_PTE_AF_LO;

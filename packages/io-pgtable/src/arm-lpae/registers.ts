@@ -19,11 +19,11 @@ import {
   ARM_LPAE_TCR_RGN_WBWA,
   ARM_LPAE_TCR_SH_IS,
   ARM_LPAE_TCR_SH_OS,
-  ARM_LPAE_TCR_TG0_16K,
   ARM_LPAE_TCR_TG0_4K,
+  ARM_LPAE_TCR_TG0_16K,
   ARM_LPAE_TCR_TG0_64K,
-  ARM_LPAE_TCR_TG1_16K,
   ARM_LPAE_TCR_TG1_4K,
+  ARM_LPAE_TCR_TG1_16K,
   ARM_LPAE_TCR_TG1_64K,
   ARM_LPAE_VTCR_SL0_MASK,
   ARM_MALI_LPAE_MEMATTR_IMP_DEF,
@@ -48,7 +48,11 @@ export const ARM_MALI_LPAE_MEMATTR =
 
 function psFor(oas: number, what: string): number {
   const ps = ARM_LPAE_TCR_PS_BY_BITS[oas];
-  if (ps === undefined) throw new SocmemError('EINVAL', `${what}: oas ${oas} has no IPS/PS encoding (32, 36, 40, 42, 44, 48 or 52)`);
+  if (ps === undefined)
+    throw new SocmemError(
+      'EINVAL',
+      `${what}: oas ${oas} has no IPS/PS encoding (32, 36, 40, 42, 44, 48 or 52)`,
+    );
   return ps;
 }
 
@@ -57,13 +61,23 @@ function psFor(oas: number, what: string): number {
  * when coherent (OUTER_WBWA is then refused), outer-shareable non-cacheable (outer WBWA with
  * the quirk) otherwise; TG0 or, with ARM_TTBR1, TG1 encodings; IPS from oas; T0SZ = 64 - ias.
  */
-export function armLpaeS1Tcr(granule: number, ias: number, oas: number, coherentWalk: boolean, quirks: number, what: string): ArmLpaeS1Tcr {
+export function armLpaeS1Tcr(
+  granule: number,
+  ias: number,
+  oas: number,
+  coherentWalk: boolean,
+  quirks: number,
+  what: string,
+): ArmLpaeS1Tcr {
   let sh: number;
   let irgn: number;
   let orgn: number;
   if (coherentWalk) {
     if ((quirks & IO_PGTABLE_QUIRK_ARM_OUTER_WBWA) !== 0) {
-      throw new SocmemError('EINVAL', `${what}: quirk ARM_OUTER_WBWA is not allowed with a coherent walk`);
+      throw new SocmemError(
+        'EINVAL',
+        `${what}: quirk ARM_OUTER_WBWA is not allowed with a coherent walk`,
+      );
     }
     sh = ARM_LPAE_TCR_SH_IS;
     irgn = ARM_LPAE_TCR_RGN_WBWA;
@@ -71,7 +85,10 @@ export function armLpaeS1Tcr(granule: number, ias: number, oas: number, coherent
   } else {
     sh = ARM_LPAE_TCR_SH_OS;
     irgn = ARM_LPAE_TCR_RGN_NC;
-    orgn = (quirks & IO_PGTABLE_QUIRK_ARM_OUTER_WBWA) !== 0 ? ARM_LPAE_TCR_RGN_WBWA : ARM_LPAE_TCR_RGN_NC;
+    orgn =
+      (quirks & IO_PGTABLE_QUIRK_ARM_OUTER_WBWA) !== 0
+        ? ARM_LPAE_TCR_RGN_WBWA
+        : ARM_LPAE_TCR_RGN_NC;
   }
   const tg1 = (quirks & IO_PGTABLE_QUIRK_ARM_TTBR1) !== 0;
   let tg: number;
@@ -85,7 +102,14 @@ export function armLpaeS1Tcr(granule: number, ias: number, oas: number, coherent
  * The stage-2 VTCR fields `arm_64_lpae_alloc_pgtable_s2` computes; SL0 = ~sl & 3 where sl is
  * the start level, plus one for the 4K granule whose SL0 encoding differs.
  */
-export function armLpaeS2Vtcr(granule: number, ias: number, oas: number, startLevel: number, coherentWalk: boolean, what: string): ArmLpaeS2Vtcr {
+export function armLpaeS2Vtcr(
+  granule: number,
+  ias: number,
+  oas: number,
+  startLevel: number,
+  coherentWalk: boolean,
+  what: string,
+): ArmLpaeS2Vtcr {
   let sl = startLevel;
   let tg: number;
   if (granule === 0x1000) {
@@ -106,7 +130,10 @@ export function armLpaeS2Vtcr(granule: number, ias: number, oas: number, startLe
 
 /** Mali TRANSTAB: PGD address, READ_INNER, ADRMODE_TABLE, and SHARE_OUTER for a coherent walk. */
 export function armMaliLpaeTranstab(pgdPa: number, coherentWalk: boolean): number {
-  const low = ARM_MALI_LPAE_TTBR_READ_INNER | ARM_MALI_LPAE_TTBR_ADRMODE_TABLE | (coherentWalk ? ARM_MALI_LPAE_TTBR_SHARE_OUTER : 0);
+  const low =
+    ARM_MALI_LPAE_TTBR_READ_INNER |
+    ARM_MALI_LPAE_TTBR_ADRMODE_TABLE |
+    (coherentWalk ? ARM_MALI_LPAE_TTBR_SHARE_OUTER : 0);
   // The PGD is at least 64-byte aligned, so the low bits are free: OR becomes addition.
   return pgdPa + low;
 }

@@ -17,7 +17,10 @@ export function bitmapAnd(a: number, b: number): number {
 export function bitmapContains(bitmap: number, bits: number): boolean {
   const bitsLo = bits >>> 0;
   const bitsHi = Math.floor(bits / TWO_POW_32) >>> 0;
-  return ((bitsLo & bitmap) >>> 0) === bitsLo && ((bitsHi & Math.floor(bitmap / TWO_POW_32)) >>> 0) === bitsHi;
+  return (
+    (bitsLo & bitmap) >>> 0 === bitsLo &&
+    (bitsHi & Math.floor(bitmap / TWO_POW_32)) >>> 0 === bitsHi
+  );
 }
 
 /** The value of the lowest set bit (1 << __ffs(x)), or 0 for 0. */

@@ -1,4 +1,5 @@
 import { SocmemError } from '@socmem/hw-sim';
+import { IO_PGTABLE_QUIRK_ARM_NS } from '../io-pgtable';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import {
   ARM_LPAE_MAX_LEVELS,
@@ -13,7 +14,6 @@ import {
 import { iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeUnmapLevel } from './unmap';
-import { IO_PGTABLE_QUIRK_ARM_NS } from '../io-pgtable';
 
 /**
  * Opt-in pre-v6.12 behaviour (`cfg.splitBlockOnPartialUnmap`): `arm_lpae_split_blk_unmap`
@@ -83,7 +83,8 @@ export function armLpaeSplitBlkUnmap(
     // v6.11 called tlb_add_page here for every removed page without testing the gather.
     const tlb = data.tlb;
     if (gather !== null && tlb !== null && tlb.tlbAddPage !== undefined) {
-      for (let i = 0; i < numEntries; i++) tlb.tlbAddPage(gather, iova + i * size, size, data.cookie);
+      for (let i = 0; i < numEntries; i++)
+        tlb.tlbAddPage(gather, iova + i * size, size, data.cookie);
     }
     return numEntries * size;
   }

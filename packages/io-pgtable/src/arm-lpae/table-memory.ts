@@ -1,4 +1,4 @@
-import { type DataCache, type FailPoints, SocmemError, type PageAllocator } from '@socmem/hw-sim';
+import { type DataCache, type FailPoints, type PageAllocator, SocmemError } from '@socmem/hw-sim';
 import { ARM_LPAE_PAGE_OWNER, IO_PGTABLE_ALLOC_FAIL_POINT } from './constants';
 
 /** Linux's minimum LPAE table allocation: "the HW requires a minimum alignment of at least 64". */
@@ -20,8 +20,15 @@ export class ArmLpaeTableMemory {
   private readonly coherentWalk: boolean;
   /** Table pages currently held (for checkInvariants and tests). */
   pagesHeld = 0;
+  /** Called whenever a table is freed (the ops drop their walk memo). */
+  onFree: () => void = () => undefined;
 
-  constructor(allocator: PageAllocator, cache: DataCache, failPoints: FailPoints, coherentWalk: boolean) {
+  constructor(
+    allocator: PageAllocator,
+    cache: DataCache,
+    failPoints: FailPoints,
+    coherentWalk: boolean,
+  ) {
     this.allocator = allocator;
     this.cache = cache;
     this.failPoints = failPoints;
@@ -35,7 +42,10 @@ export class ArmLpaeTableMemory {
    */
   alloc(size: number): number {
     if (this.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
-      throw new SocmemError('ENOMEM', `io-pgtable-arm: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (table of ${size} bytes)`);
+      throw new SocmemError(
+        'ENOMEM',
+        `io-pgtable-arm: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (table of ${size} bytes)`,
+      );
     }
     const pa = this.allocator.allocPages(this.orderFor(size), ARM_LPAE_PAGE_OWNER);
     this.pagesHeld += 2 ** this.orderFor(size);
@@ -46,6 +56,7 @@ export class ArmLpaeTableMemory {
   /** Returns a table allocated with `alloc(size)`. */
   free(pa: number, size: number): void {
     const order = this.orderFor(size);
+    this.onFree();
     this.allocator.freePages(pa, order);
     this.pagesHeld -= 2 ** order;
   }

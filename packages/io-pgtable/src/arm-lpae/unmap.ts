@@ -24,19 +24,24 @@ export function armLpaeUnmapPages(
     !(pgsize > 0) ||
     !Number.isSafeInteger(pgsize) ||
     ((pgsize >>> 0) & data.pgsizeLo) >>> 0 !== pgsize >>> 0 ||
-    ((Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0) !== Math.floor(pgsize / TWO_POW_32) ||
+    (Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0 !== Math.floor(pgsize / TWO_POW_32) ||
     !(pgcount > 0) ||
     !Number.isSafeInteger(pgcount)
   ) {
-    data.warn(`WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize || !pgcount): unmap pgsize ${pgsize} pgcount ${pgcount}`);
+    data.warn(
+      `WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize || !pgcount): unmap pgsize ${pgsize} pgcount ${pgcount}`,
+    );
     return 0;
   }
-  const iovaInRange = data.ttbr1 ? iova < 0 && iova >= -data.iasLimit : iova >= 0 && iova < data.iasLimit;
+  const iovaInRange = data.ttbr1
+    ? iova < 0 && iova >= -data.iasLimit
+    : iova >= 0 && iova < data.iasLimit;
   if (!iovaInRange || !Number.isInteger(iova)) {
     data.warn(`WARN_ON(iaext): unmap iova ${hex(Number.isInteger(iova) ? iova : 0)}`);
     return 0;
   }
-  return armLpaeUnmapLevel(data, gather, iova, pgsize, pgcount, data.startLevel, data.pgdPa);
+  const first = data.walkStart(iova, pgsize);
+  return armLpaeUnmapLevel(data, gather, iova, pgsize, pgcount, first, data.walkTable(first));
 }
 
 /**
@@ -70,7 +75,10 @@ export function armLpaeUnmapLevel(
       if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hex(iova)}`);
       return 0;
     }
-    if (size === data.blockSize[level]) return clearEntries(data, gather, iova, size, pgcount, level, ptep, index);
+    if (size === data.blockSize[level]) {
+      data.remember(iova, level, table);
+      return clearEntries(data, gather, iova, size, pgcount, level, ptep, index, lo, hi);
+    }
     if (iopteLeaf(lo, level, data.mali)) {
       if (data.splitBlockOnPartialUnmap) {
         return armLpaeSplitBlkUnmap(data, gather, iova, size, lo, hi, level + 1, ptep, pgcount);
@@ -94,14 +102,17 @@ function clearEntries(
   level: number,
   ptep: number,
   index: number,
+  firstLo: number,
+  firstHi: number,
 ): number {
   const cpu = data.cpu;
   const num = Math.min(pgcount, data.maxEntries(index));
   let i = 0;
   for (; i < num; i++) {
     const at = ptep + i * 8;
-    const lo = cpu.read32(at);
-    const hi = cpu.read32(at + 4);
+    // The first entry was just read by the caller (Linux reads it twice).
+    const lo = i === 0 ? firstLo : cpu.read32(at);
+    const hi = i === 0 ? firstHi : cpu.read32(at + 4);
     if (lo === 0 && hi === 0) {
       if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hex(iova + i * size)}`);
       break;

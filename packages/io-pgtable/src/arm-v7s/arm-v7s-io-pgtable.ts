@@ -1,44 +1,32 @@
 import { hex, InvariantError, type Machine, SocmemError } from '@socmem/hw-sim';
 import {
   IO_PGTABLE_QUIRK_ARM_MTK_EXT,
-  IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT,
-  IO_PGTABLE_QUIRK_ARM_NS,
   IOMMU_READ,
   IOMMU_WRITE,
   type IoPgtableCfg,
   IoPgtableFmt,
   type IoPgtableOps,
 } from '../io-pgtable';
-import { type IommuIotlbGather, iommuIotlbGatherQueued } from '../iotlb-gather';
+import type { IommuIotlbGather } from '../iotlb-gather';
 import { IoPgtableMapError } from '../map-error';
 import {
-  ARM_V7S_ATTR_NS_TABLE,
   ARM_V7S_CONT_PAGES,
   ARM_V7S_LVL1_SHIFT,
   ARM_V7S_LVL2_ENTRIES,
   ARM_V7S_LVL2_SHIFT,
-  ARM_V7S_PTE_TYPE_TABLE,
   ARM_V7S_WARN_SOURCE,
 } from './constants';
+import { armV7sMapOne } from './map';
 import {
   type ArmV7sLevel,
   armV7sIopteToPaddr,
   armV7sLvlMask,
-  armV7sPaddrToIopte,
-  armV7sProtToPte,
   armV7sPteIsCont,
   armV7sPteIsTable,
   armV7sPteIsValid,
-  armV7sPteToCont,
-  toMtkIopte,
 } from './pte';
-import { armV7sSplitBlkUnmap, armV7sSplitCont } from './split';
 import type { ArmV7sTableAllocator } from './table-allocator';
-
-/** `ARM_V7S_BLOCK_SIZE(lvl)`. */
-export function armV7sBlockSize(lvl: ArmV7sLevel): number {
-  return lvl === 1 ? 1 << ARM_V7S_LVL1_SHIFT : 1 << ARM_V7S_LVL2_SHIFT;
-}
+import { armV7sUnmapOne } from './unmap';
 
 /**
  * One ARM_V7S page table (`struct arm_v7s_io_pgtable`): a level-1 table of 2^(ias-20) entries
@@ -62,13 +50,13 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
   readonly mtkEnabled: boolean;
   private readonly inputLimit: number;
   private readonly outputLimit: number;
-  /** Entries read by one unmap (a supersection or large page reads 16). */
-  private readonly scratch = new Uint32Array(ARM_V7S_CONT_PAGES);
+  /** Entries read by one unmap (a supersection or large page reads 16). @internal */
+  readonly scratch = new Uint32Array(ARM_V7S_CONT_PAGES);
   /**
    * WARN_ONCE state of the two "Unmap of a partial large IOPTE is not allowed" sites (large
    * entry, section), kept per table instance rather than per boot so tests stay independent.
    */
-  private readonly warnedPartialUnmap = [false, false];
+  readonly warnedPartialUnmap = [false, false];
   private freed = false;
 
   constructor(cfg: IoPgtableCfg, cookie: unknown, tables: ArmV7sTableAllocator, pgd: number) {
@@ -168,7 +156,7 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
       pgcount === 0 ? new SocmemError('EINVAL', 'io-pgtable-arm-v7s: pgcount 0') : null;
     for (let page = 0; page < pgcount; page++) {
       try {
-        this.mapOne(iova + mapped, paddr + mapped, pgsize, prot, 1, this.pgd);
+        armV7sMapOne(this, iova + mapped, paddr + mapped, pgsize, prot, 1, this.pgd);
       } catch (error) {
         if (!SocmemError.isInstance(error)) throw error;
         failure = error;
@@ -194,7 +182,7 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
     const g = gather ?? null;
     let unmapped = 0;
     for (let page = 0; page < pgcount; page++) {
-      if (this.unmapOne(g, iova + unmapped, pgsize, 1, this.pgd) === 0) break;
+      if (armV7sUnmapOne(this, g, iova + unmapped, pgsize, 1, this.pgd) === 0) break;
       unmapped += pgsize;
     }
     return unmapped;
@@ -254,165 +242,6 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
         `${this.tables.l2Tables} level-2 tables allocated, ${seen.size} referenced`,
       );
     }
-  }
-
-  /** `__arm_v7s_map`. Throws SocmemError with Linux's errno. */
-  private mapOne(
-    iova: number,
-    paddr: number,
-    size: number,
-    prot: number,
-    lvl: ArmV7sLevel,
-    table: number,
-  ): void {
-    const numEntries = Math.floor(size / armV7sBlockSize(lvl));
-    const idx = this.lvlIdx(iova, lvl);
-    const ptep = table + idx * 4;
-    if (numEntries > 0) {
-      this.initPte(iova, paddr, prot, lvl, numEntries, idx, table);
-      return;
-    }
-    if (lvl === 2) {
-      this.warn(`map of size ${hex(size)} reached level 2 without a leaf`);
-      throw new SocmemError('EINVAL', `io-pgtable-arm-v7s: size ${hex(size)} cannot be mapped`);
-    }
-    let pte = this.readPte(ptep);
-    if (pte === 0) {
-      const child = this.tables.allocL2();
-      pte = this.installTable(child, ptep);
-    } else {
-      this.pteSync(ptep, 1);
-    }
-    if (!armV7sPteIsTable(pte, lvl)) {
-      this.warn(`map at iova ${hex(iova)}: a section is already mapped there`);
-      throw new SocmemError('EEXIST', `io-pgtable-arm-v7s: iova ${hex(iova)} is already mapped`);
-    }
-    this.mapOne(iova, paddr, size, prot, 2, this.iopteToPaddr(pte, 1));
-  }
-
-  /** `arm_v7s_init_pte`. */
-  private initPte(
-    iova: number,
-    paddr: number,
-    prot: number,
-    lvl: ArmV7sLevel,
-    numEntries: number,
-    idx: number,
-    table: number,
-  ): void {
-    const tableEntries = lvl === 1 ? this.l1Entries : ARM_V7S_LVL2_ENTRIES;
-    if (idx + numEntries > tableEntries) {
-      // Linux would write past the end of the table here; refuse instead.
-      this.warn(`map of ${numEntries} entries at index ${idx} runs past the level-${lvl} table`);
-      throw new SocmemError(
-        'EINVAL',
-        `io-pgtable-arm-v7s: ${numEntries} entries at index ${idx} overflow the table`,
-      );
-    }
-    const ptep = table + idx * 4;
-    const blockSize = armV7sBlockSize(lvl);
-    for (let i = 0; i < numEntries; i++) {
-      const old = this.readPte(ptep + i * 4);
-      if (armV7sPteIsTable(old, lvl)) {
-        // Unmap and free the old table before a block entry overwrites it.
-        if (this.unmapOne(null, iova + i * blockSize, blockSize, lvl, table) !== blockSize) {
-          this.warn(`failed to free the table under iova ${hex(iova + i * blockSize)}`);
-          throw new SocmemError(
-            'EINVAL',
-            `io-pgtable-arm-v7s: cannot replace the table at ${hex(iova)}`,
-          );
-        }
-      } else if (old !== 0) {
-        // WARN_ON(!selftest_running) in Linux: an overlapping map is a caller bug.
-        this.warn(`map at iova ${hex(iova)}: entry already valid (${hex(old)})`);
-        throw new SocmemError(
-          'EEXIST',
-          `io-pgtable-arm-v7s: iova ${hex(iova + i * blockSize)} is already mapped`,
-        );
-      }
-    }
-    let pte = armV7sProtToPte(prot, lvl, this.cfg.quirks);
-    if (numEntries > 1) pte = armV7sPteToCont(pte, lvl);
-    pte = (pte | armV7sPaddrToIopte(paddr, lvl, this.mtkEnabled)) >>> 0;
-    this.setPte(ptep, pte, numEntries);
-  }
-
-  /** `arm_v7s_install_table`: returns the descriptor now in `ptep`. @internal */
-  installTable(child: number, ptep: number): number {
-    let pte = ((child >>> 0) | ARM_V7S_PTE_TYPE_TABLE) >>> 0;
-    if ((this.cfg.quirks & IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT) !== 0) pte = toMtkIopte(child, pte);
-    if ((this.cfg.quirks & IO_PGTABLE_QUIRK_ARM_NS) !== 0)
-      pte = (pte | ARM_V7S_ATTR_NS_TABLE) >>> 0;
-    // Single-threaded: the cmpxchg against the value just read always succeeds.
-    this.machine.cpu.write32(ptep, pte);
-    this.pteSync(ptep, 1);
-    return pte;
-  }
-
-  /** `__arm_v7s_unmap`: returns the bytes unmapped, 0 on the conditions where Linux returns 0. @internal */
-  unmapOne(
-    gather: IommuIotlbGather | null,
-    iova: number,
-    size: number,
-    lvl: number,
-    table: number,
-  ): number {
-    if (lvl > 2) {
-      this.warn(`unmap of iova ${hex(iova)} ran out of page table`);
-      return 0;
-    }
-    const level = lvl as ArmV7sLevel;
-    const numEntries = Math.floor(size / armV7sBlockSize(level));
-    const idx = this.lvlIdx(iova, level);
-    const ptep = table + idx * 4;
-    const tableEntries = level === 1 ? this.l1Entries : ARM_V7S_LVL2_ENTRIES;
-    const reads = Math.max(1, numEntries);
-    if (reads > ARM_V7S_CONT_PAGES || idx + reads > tableEntries) {
-      this.warn(`unmap of size ${hex(size)} at iova ${hex(iova)} spans more than one large entry`);
-      return 0;
-    }
-    const pte = this.scratch;
-    for (let i = 0; i < reads; i++) {
-      pte[i] = this.readPte(ptep + i * 4);
-      if (!armV7sPteIsValid(pte[i]!)) {
-        this.warn(`unmap of iova ${hex(iova)}: entry not valid`);
-        return 0;
-      }
-    }
-    if (numEntries <= 1 && armV7sPteIsCont(pte[0]!, level)) {
-      if (this.cfg.splitBlockOnPartialUnmap !== true) return this.warnPartialUnmap(iova, 0);
-      pte[0] = armV7sSplitCont(this, iova, idx, level, table);
-    }
-    if (numEntries > 0) {
-      const blockSize = armV7sBlockSize(level);
-      this.setPte(ptep, 0, numEntries);
-      let at = iova;
-      for (let i = 0; i < numEntries; i++) {
-        const old = pte[i]!;
-        if (armV7sPteIsTable(old, level)) {
-          // Also flush any partial walks.
-          this.tlbFlushWalk(at, blockSize, armV7sBlockSize(2));
-          this.tables.freeL2(this.iopteToPaddr(old, level));
-        } else if (!iommuIotlbGatherQueued(gather)) {
-          this.tlbAddPage(gather, at, blockSize);
-        }
-        at += blockSize;
-      }
-      return size;
-    }
-    if (level === 1 && !armV7sPteIsTable(pte[0]!, 1)) {
-      if (this.cfg.splitBlockOnPartialUnmap !== true) return this.warnPartialUnmap(iova, 1);
-      return armV7sSplitBlkUnmap(this, gather, iova, size, pte[0]!, ptep);
-    }
-    return this.unmapOne(gather, iova, size, level + 1, this.iopteToPaddr(pte[0]!, level));
-  }
-
-  private warnPartialUnmap(iova: number, site: 0 | 1): number {
-    if (!this.warnedPartialUnmap[site]) {
-      this.warnedPartialUnmap[site] = true;
-      this.warn(`Unmap of a partial large IOPTE is not allowed (iova ${hex(iova)})`);
-    }
-    return 0;
   }
 
   private assertLive(operation: string): void {

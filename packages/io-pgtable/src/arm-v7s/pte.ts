@@ -45,6 +45,11 @@ export type ArmV7sLevel = 1 | 2;
 
 const TWO_POW_32 = 0x1_0000_0000;
 
+/** `ARM_V7S_BLOCK_SIZE(lvl)`: 1 MiB at level 1, 4 KiB at level 2. */
+export function armV7sBlockSize(lvl: ArmV7sLevel): number {
+  return lvl === 1 ? 0x10_0000 : 0x1000;
+}
+
 /** `ARM_V7S_PTE_IS_VALID`. */
 export function armV7sPteIsValid(pte: number): boolean {
   return (pte & 0x3) !== 0;

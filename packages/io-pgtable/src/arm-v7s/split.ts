@@ -16,6 +16,7 @@ import { SocmemError } from '@socmem/hw-sim';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import type { ArmV7sIoPgtable } from './arm-v7s-io-pgtable';
 import { ARM_V7S_CONT_PAGES, ARM_V7S_LVL2_ENTRIES, ARM_V7S_LVL2_SHIFT } from './constants';
+import { armV7sInstallTable } from './map';
 import {
   type ArmV7sLevel,
   armV7sContToPte,
@@ -26,6 +27,7 @@ import {
   armV7sPteToCont,
   armV7sPteToProt,
 } from './pte';
+import { armV7sUnmapOne } from './unmap';
 
 /**
  * `arm_v7s_split_cont`: rewrites the 16 copies of a supersection or large page as 16 sections or
@@ -89,9 +91,9 @@ export function armV7sSplitBlkUnmap(
     // The cmpxchg would fail: someone else changed the entry first.
     data.tables.freeL2(tablep);
     if (!armV7sPteIsTable(current, 1)) return 0;
-    return data.unmapOne(gather, iova, size, 2, data.iopteToPaddr(current, 1));
+    return armV7sUnmapOne(data, gather, iova, size, 2, data.iopteToPaddr(current, 1));
   }
-  data.installTable(tablep, ptep);
+  armV7sInstallTable(data, tablep, ptep);
   data.tlbAddPage(gather, iova, size);
   return size;
 }

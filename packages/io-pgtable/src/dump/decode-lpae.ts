@@ -14,7 +14,9 @@ const TWO_POW_48 = 2 ** 48;
 /** Output address bits of a descriptor: [47:12], plus PA[51:48] from [15:12] with a 64K granule. */
 export function lpaeOutputAddress(lo: number, hi: number, granule: number): number {
   if (granule === 65536) {
-    return ((lo & 0xffff_0000) >>> 0) + (hi & 0xffff) * TWO_POW_32 + ((lo >>> 12) & 0xf) * TWO_POW_48;
+    return (
+      ((lo & 0xffff_0000) >>> 0) + (hi & 0xffff) * TWO_POW_32 + ((lo >>> 12) & 0xf) * TWO_POW_48
+    );
   }
   return ((lo & 0xffff_f000) >>> 0) + (hi & 0xffff) * TWO_POW_32;
 }
@@ -47,7 +49,8 @@ function stage2MemAttrName(memAttr: number, fwb: boolean): string {
   if (fwb) {
     if (memAttr === 0x6) return 'normal-wb';
     if (memAttr === 0x5) return 'normal-nc';
-    if ((memAttr & 0xc) === 0) return ['device-nGnRnE', 'device-nGnRE', 'device-nGRE', 'device-GRE'][memAttr]!;
+    if ((memAttr & 0xc) === 0)
+      return ['device-nGnRnE', 'device-nGnRE', 'device-nGRE', 'device-GRE'][memAttr]!;
     return `memattr-0x${memAttr.toString(16)}`;
   }
   switch (memAttr) {
@@ -77,7 +80,11 @@ function shareability(sh: number): IoPgtableDumpAttributes['shareability'] {
   return sh === 3 ? 'inner' : sh === 2 ? 'outer' : 'non';
 }
 
-function decodeAttributes(lo: number, hi: number, geometry: IoPgtableDumpGeometry): IoPgtableDumpAttributes {
+function decodeAttributes(
+  lo: number,
+  hi: number,
+  geometry: IoPgtableDumpGeometry,
+): IoPgtableDumpAttributes {
   const xn = (hi >>> 21) & 3;
   const common = {
     exec: xn === 0,
@@ -142,7 +149,12 @@ export function decodeLpaeEntry(
     const leafType = mali ? 1 : 3;
     if (type !== leafType) return { kind: 'reserved', address, pageSize: 0, attributes: null };
   } else if (type === 3) {
-    return { kind: 'table', address: address - (address % geometry.granule), pageSize: 0, attributes: null };
+    return {
+      kind: 'table',
+      address: address - (address % geometry.granule),
+      pageSize: 0,
+      attributes: null,
+    };
   }
   return {
     kind: 'leaf',

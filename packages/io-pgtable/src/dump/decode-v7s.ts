@@ -35,8 +35,16 @@ function remapShareability(index: number, s: boolean): IoPgtableDumpAttributes['
   return ((ARM_V7S_PRRR >>> (24 + index)) & 1) === 1 ? 'inner' : 'outer';
 }
 
-function attributes(pte: number, attr: number, tex: number, xn: boolean, mtk: boolean, ns: boolean, cont: boolean): IoPgtableDumpAttributes {
-  const index = ((tex & 1) << 2) | (pte & 0xc) >>> 2;
+function attributes(
+  pte: number,
+  attr: number,
+  tex: number,
+  xn: boolean,
+  mtk: boolean,
+  ns: boolean,
+  cont: boolean,
+): IoPgtableDumpAttributes {
+  const index = ((tex & 1) << 2) | ((pte & 0xc) >>> 2);
   const s = (attr & 0x40) !== 0;
   return {
     read: true,
@@ -55,12 +63,23 @@ function attributes(pte: number, attr: number, tex: number, xn: boolean, mtk: bo
 }
 
 /** Decodes a level-1 (`level` 1) or level-2 v7s descriptor for the entry at input address `iova`. */
-export function decodeV7sEntry(pte: number, level: number, iova: number, mtk: boolean): DecodedEntry {
+export function decodeV7sEntry(
+  pte: number,
+  level: number,
+  iova: number,
+  mtk: boolean,
+): DecodedEntry {
   const type = pte & 3;
   if (type === 0) return { kind: 'invalid', address: 0, pageSize: 0, attributes: null };
   const high = mtk ? mtkHigh(pte) * TWO_POW_32 : 0;
   if (level === 1) {
-    if (type === 1) return { kind: 'table', address: ((pte & 0xffff_fc00) >>> 0) + high, pageSize: 0, attributes: null };
+    if (type === 1)
+      return {
+        kind: 'table',
+        address: ((pte & 0xffff_fc00) >>> 0) + high,
+        pageSize: 0,
+        attributes: null,
+      };
     const superSection = (pte & (1 << 18)) !== 0;
     const size = superSection ? SZ_16M : SZ_1M;
     const base = ((pte & (superSection ? 0xff00_0000 : 0xfff0_0000)) >>> 0) + high;
@@ -70,13 +89,26 @@ export function decodeV7sEntry(pte: number, level: number, iova: number, mtk: bo
       kind: 'leaf',
       address: base + (iova % size),
       pageSize: size,
-      attributes: attributes(pte, attr, (attr >>> 2) & 7, xn, mtk, (pte & (1 << 19)) !== 0, superSection),
+      attributes: attributes(
+        pte,
+        attr,
+        (attr >>> 2) & 7,
+        xn,
+        mtk,
+        (pte & (1 << 19)) !== 0,
+        superSection,
+      ),
     };
   }
   const attr = (pte >>> 4) & 0xff;
   if ((type & 2) !== 0) {
     const base = ((pte & 0xffff_f000) >>> 0) + high;
-    return { kind: 'leaf', address: base, pageSize: SZ_4K, attributes: attributes(pte, attr, (attr >>> 2) & 7, (pte & 1) !== 0, mtk, false, false) };
+    return {
+      kind: 'leaf',
+      address: base,
+      pageSize: SZ_4K,
+      attributes: attributes(pte, attr, (attr >>> 2) & 7, (pte & 1) !== 0, mtk, false, false),
+    };
   }
   const base = ((pte & 0xffff_0000) >>> 0) + high;
   return {

@@ -1,8 +1,8 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { IoPgtableFmt, type IoPgtableOps } from '../io-pgtable';
-import type { DecodedEntry } from './decoded-entry';
 import { decodeLpaeEntry } from './decode-lpae';
 import { decodeV7sEntry } from './decode-v7s';
+import type { DecodedEntry } from './decoded-entry';
 import { lpaeLevelShift, resolveDumpGeometry } from './geometry';
 import type {
   DescriptorReader,
@@ -40,7 +40,14 @@ interface LeafRun {
   readonly key: string;
 }
 
-function canExtend(range: MutableRange, iova: number, pa: number, pageSize: number, level: number, key: string): boolean {
+function canExtend(
+  range: MutableRange,
+  iova: number,
+  pa: number,
+  pageSize: number,
+  level: number,
+  key: string,
+): boolean {
   return (
     range.iova + range.size === iova &&
     range.pa + range.size === pa &&
@@ -73,16 +80,38 @@ class DumpWalker {
 
   walk(pa: number, level: number, iovaBase: number, entriesTotal: number): IoPgtableDumpTable {
     const descriptorSize = this.v7s ? 4 : 8;
-    const entrySpan = this.v7s ? (level === 1 ? 0x10_0000 : 0x1000) : 2 ** lpaeLevelShift(level, this.geometry.granule);
+    const entrySpan = this.v7s
+      ? level === 1
+        ? 0x10_0000
+        : 0x1000
+      : 2 ** lpaeLevelShift(level, this.geometry.granule);
     const entries: IoPgtableDumpEntry[] = [];
-    const table: IoPgtableDumpTable = { level, pa, bytes: entriesTotal * descriptorSize, entriesTotal, validEntries: 0, iova: iovaBase, entries };
+    const table: IoPgtableDumpTable = {
+      level,
+      pa,
+      bytes: entriesTotal * descriptorSize,
+      entriesTotal,
+      validEntries: 0,
+      iova: iovaBase,
+      entries,
+    };
     this.tables.push(table);
     let valid = 0;
     const open: { run: LeafRun | null } = { run: null };
     const closeRun = (): void => {
       const run = open.run;
       if (run === null) return;
-      entries.push({ index: run.index, count: run.count, iova: run.iova, size: run.count * entrySpan, kind: 'leaf', pa: run.pa, pageSize: run.pageSize, attributes: run.attributes, child: null });
+      entries.push({
+        index: run.index,
+        count: run.count,
+        iova: run.iova,
+        size: run.count * entrySpan,
+        kind: 'leaf',
+        pa: run.pa,
+        pageSize: run.pageSize,
+        attributes: run.attributes,
+        child: null,
+      });
       open.run = null;
     };
     for (let index = 0; index < entriesTotal; index++) {
@@ -95,7 +124,11 @@ class DumpWalker {
         if (!this.v7s) hi = this.memory.read32(at + 4);
       } catch (error) {
         closeRun();
-        this.errors.push({ level, pa: at, message: `cannot read the level-${level} table at ${hex(pa)}: ${errorText(error)}` });
+        this.errors.push({
+          level,
+          pa: at,
+          message: `cannot read the level-${level} table at ${hex(pa)}: ${errorText(error)}`,
+        });
         break;
       }
       const decoded: DecodedEntry = this.v7s
@@ -108,38 +141,90 @@ class DumpWalker {
       valid++;
       if (decoded.kind === 'reserved') {
         closeRun();
-        this.errors.push({ level, pa: at, message: `reserved descriptor ${hex(lo)} at level ${level} (iova ${hex(iova)})` });
+        this.errors.push({
+          level,
+          pa: at,
+          message: `reserved descriptor ${hex(lo)} at level ${level} (iova ${hex(iova)})`,
+        });
         continue;
       }
       if (decoded.kind === 'table') {
         closeRun();
         const maxLevel = this.v7s ? 2 : 3;
         if (level >= maxLevel) {
-          this.errors.push({ level, pa: at, message: `table descriptor at the last level (iova ${hex(iova)})` });
+          this.errors.push({
+            level,
+            pa: at,
+            message: `table descriptor at the last level (iova ${hex(iova)})`,
+          });
           continue;
         }
         const childEntries = this.v7s ? 256 : this.geometry.granule / 8;
         const child = this.walk(decoded.address, level + 1, iova, childEntries);
-        entries.push({ index, count: 1, iova, size: entrySpan, kind: 'table', pa: decoded.address, pageSize: 0, attributes: null, child });
+        entries.push({
+          index,
+          count: 1,
+          iova,
+          size: entrySpan,
+          kind: 'table',
+          pa: decoded.address,
+          pageSize: 0,
+          attributes: null,
+          child,
+        });
         continue;
       }
       const attributes = decoded.attributes!;
       const key = JSON.stringify(attributes);
       const run = open.run;
-      if (run !== null && run.iova + run.count * entrySpan === iova && run.pa + run.count * entrySpan === decoded.address && run.pageSize === decoded.pageSize && run.key === key) {
+      if (
+        run !== null &&
+        run.iova + run.count * entrySpan === iova &&
+        run.pa + run.count * entrySpan === decoded.address &&
+        run.pageSize === decoded.pageSize &&
+        run.key === key
+      ) {
         run.count++;
       } else {
         closeRun();
-        open.run = { index, count: 1, iova, pa: decoded.address, pageSize: decoded.pageSize, attributes, key };
+        open.run = {
+          index,
+          count: 1,
+          iova,
+          pa: decoded.address,
+          pageSize: decoded.pageSize,
+          attributes,
+          key,
+        };
       }
-      this.addLeaf(iova, decoded.address, entrySpan, decoded.pageSize, level, attributes, key, lo, hi);
+      this.addLeaf(
+        iova,
+        decoded.address,
+        entrySpan,
+        decoded.pageSize,
+        level,
+        attributes,
+        key,
+        lo,
+        hi,
+      );
     }
     closeRun();
     (table as { validEntries: number }).validEntries = valid;
     return table;
   }
 
-  private addLeaf(iova: number, pa: number, span: number, pageSize: number, level: number, attributes: IoPgtableDumpAttributes, key: string, lo: number, hi: number): void {
+  private addLeaf(
+    iova: number,
+    pa: number,
+    span: number,
+    pageSize: number,
+    level: number,
+    attributes: IoPgtableDumpAttributes,
+    key: string,
+    lo: number,
+    hi: number,
+  ): void {
     const current = this.current;
     if (current !== null && canExtend(current, iova, pa, pageSize, level, key)) {
       current.size += span;
@@ -147,7 +232,18 @@ class DumpWalker {
       return;
     }
     if (current !== null) this.mappings.push(toMapping(current));
-    this.current = { iova, pa, size: span, pageSize, level, entries: 1, attributes, key, descriptorLo: lo >>> 0, descriptorHi: hi >>> 0 };
+    this.current = {
+      iova,
+      pa,
+      size: span,
+      pageSize,
+      level,
+      entries: 1,
+      attributes,
+      key,
+      descriptorLo: lo >>> 0,
+      descriptorHi: hi >>> 0,
+    };
   }
 }
 

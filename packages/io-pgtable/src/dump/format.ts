@@ -1,6 +1,11 @@
 import { hex } from '@socmem/hw-sim';
 import { IoPgtableFmt } from '../io-pgtable';
-import type { IoPgtableDump, IoPgtableDumpAttributes, IoPgtableDumpMapping, IoPgtableDumpTable } from './types';
+import type {
+  IoPgtableDump,
+  IoPgtableDumpAttributes,
+  IoPgtableDumpMapping,
+  IoPgtableDumpTable,
+} from './types';
 
 /** 4096 → '4K', 2 MiB → '2M', 1 GiB → '1G'. */
 export function formatSize(bytes: number): string {
@@ -10,7 +15,8 @@ export function formatSize(bytes: number): string {
     [2 ** 20, 'M'],
     [2 ** 10, 'K'],
   ];
-  for (const [unit, suffix] of units) if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
+  for (const [unit, suffix] of units)
+    if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
   return `${bytes}B`;
 }
 
@@ -46,9 +52,16 @@ function indexText(index: number, count: number, total: number): string {
   return count === 1 ? `[${one(index)}]` : `[${one(index)}-${one(index + count - 1)}]`;
 }
 
-function tableLines(dump: IoPgtableDump, table: IoPgtableDumpTable, depth: number, out: string[]): void {
+function tableLines(
+  dump: IoPgtableDump,
+  table: IoPgtableDumpTable,
+  depth: number,
+  out: string[],
+): void {
   const pad = '  '.repeat(depth);
-  out.push(`${pad}L${table.level} table @ ${hex(table.pa)} (${table.bytes} bytes, ${table.validEntries}/${table.entriesTotal} valid)`);
+  out.push(
+    `${pad}L${table.level} table @ ${hex(table.pa)} (${table.bytes} bytes, ${table.validEntries}/${table.entriesTotal} valid)`,
+  );
   for (const entry of table.entries) {
     const range = `${showIova(dump, entry.iova)}-${showIova(dump, entry.iova + entry.size - 1)}`;
     const head = `${pad}  ${indexText(entry.index, entry.count, table.entriesTotal)} ${range}`;
@@ -57,7 +70,9 @@ function tableLines(dump: IoPgtableDump, table: IoPgtableDumpTable, depth: numbe
       if (entry.child !== null) tableLines(dump, entry.child, depth + 2, out);
     } else {
       const name = leafName(dump.fmt, table.level, entry.pageSize);
-      out.push(`${head} -> ${hex(entry.pa)} ${name} ${formatSize(entry.pageSize)} ${formatAttributes(entry.attributes!)}`);
+      out.push(
+        `${head} -> ${hex(entry.pa)} ${name} ${formatSize(entry.pageSize)} ${formatAttributes(entry.attributes!)}`,
+      );
     }
   }
 }
@@ -70,7 +85,9 @@ function tableLines(dump: IoPgtableDump, table: IoPgtableDumpTable, depth: numbe
 export function formatIoPgtableTree(dump: IoPgtableDump): string {
   const header = [
     `${dump.fmt} root ${hex(dump.root)} ias ${dump.ias}`,
-    dump.fmt === IoPgtableFmt.ARM_V7S ? '' : ` granule ${formatSize(dump.granule)} start level ${dump.startLevel}`,
+    dump.fmt === IoPgtableFmt.ARM_V7S
+      ? ''
+      : ` granule ${formatSize(dump.granule)} start level ${dump.startLevel}`,
     dump.ttbr1 ? ' TTBR1' : '',
     dump.mtkExt ? ' MTK-ext' : '',
   ].join('');

@@ -53,7 +53,8 @@ function granuleFromTg(tg: number, ttbr1: boolean): number {
 
 /** The table address held in a register value of `fmt`. */
 export function rootFromRegister(fmt: IoPgtableFmt, value: number, mtkExt: boolean): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new SocmemError('EINVAL', `io-pgtable dump: bad register value ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new SocmemError('EINVAL', `io-pgtable dump: bad register value ${value}`);
   if (fmt === IoPgtableFmt.ARM_V7S) {
     const low = value % TWO_POW_32;
     const base = (low - (low % 128)) >>> 0;
@@ -96,7 +97,8 @@ export function resolveDumpGeometry(options: DumpIoPgtableOptions): IoPgtableDum
   } else if (isStage2(fmt)) {
     const s2 = cfg?.armLpaeS2Cfg;
     if (s2 !== undefined) {
-      if (root === undefined && options.ttbr === undefined) root = rootFromRegister(fmt, s2.vttbr, false);
+      if (root === undefined && options.ttbr === undefined)
+        root = rootFromRegister(fmt, s2.vttbr, false);
       ias ??= 64 - s2.vtcr.tsz;
       granule ??= granuleFromTg(s2.vtcr.tg, false);
       startLevel ??= (granule === 4096 ? 2 : 3) - s2.vtcr.sl;
@@ -104,27 +106,44 @@ export function resolveDumpGeometry(options: DumpIoPgtableOptions): IoPgtableDum
   } else {
     const s1 = cfg?.armLpaeS1Cfg;
     if (s1 !== undefined) {
-      if (root === undefined && options.ttbr === undefined) root = rootFromRegister(fmt, s1.ttbr, false);
+      if (root === undefined && options.ttbr === undefined)
+        root = rootFromRegister(fmt, s1.ttbr, false);
       ias ??= 64 - s1.tcr.tsz;
       granule ??= granuleFromTg(s1.tcr.tg, ttbr1);
       mair ??= s1.mair;
     }
   }
-  if (root === undefined && options.ttbr !== undefined) root = rootFromRegister(fmt, options.ttbr, mtkExt);
-  if (root === undefined) throw new SocmemError('EINVAL', `io-pgtable dump: no root table address for ${fmt}`);
+  if (root === undefined && options.ttbr !== undefined)
+    root = rootFromRegister(fmt, options.ttbr, mtkExt);
+  if (root === undefined)
+    throw new SocmemError('EINVAL', `io-pgtable dump: no root table address for ${fmt}`);
   ias ??= cfg?.ias ?? defaultIas(fmt);
   granule ??= 4096;
-  if (![4096, 16384, 65536].includes(granule)) throw new SocmemError('EINVAL', `io-pgtable dump: granule ${granule} is not 4K, 16K or 64K`);
-  if (granule !== 4096 && (fmt === IoPgtableFmt.ARM_V7S || fmt === IoPgtableFmt.ARM_MALI_LPAE || fmt.startsWith('ARM_32'))) {
+  if (![4096, 16384, 65536].includes(granule))
+    throw new SocmemError('EINVAL', `io-pgtable dump: granule ${granule} is not 4K, 16K or 64K`);
+  if (
+    granule !== 4096 &&
+    (fmt === IoPgtableFmt.ARM_V7S || fmt === IoPgtableFmt.ARM_MALI_LPAE || fmt.startsWith('ARM_32'))
+  ) {
     throw new SocmemError('EINVAL', `io-pgtable dump: ${fmt} has only a 4K granule`);
   }
   const maxIas = fmt === IoPgtableFmt.ARM_V7S ? (mtkExt ? 34 : 32) : 52;
   const minIas = fmt === IoPgtableFmt.ARM_V7S ? 20 : Math.log2(granule) + 1;
   if (!Number.isInteger(ias) || ias < minIas || ias > maxIas) {
-    throw new SocmemError('EINVAL', `io-pgtable dump: ias ${ias} outside ${minIas}..${maxIas} for ${fmt}`);
+    throw new SocmemError(
+      'EINVAL',
+      `io-pgtable dump: ias ${ias} outside ${minIas}..${maxIas} for ${fmt}`,
+    );
   }
-  if (!Number.isSafeInteger(root) || root < 0 || root % (fmt === IoPgtableFmt.ARM_V7S ? 4 : 8) !== 0) {
-    throw new SocmemError('EINVAL', `io-pgtable dump: root ${hex(root)} is not an aligned physical address`);
+  if (
+    !Number.isSafeInteger(root) ||
+    root < 0 ||
+    root % (fmt === IoPgtableFmt.ARM_V7S ? 4 : 8) !== 0
+  ) {
+    throw new SocmemError(
+      'EINVAL',
+      `io-pgtable dump: root ${hex(root)} is not an aligned physical address`,
+    );
   }
 
   let startEntries: number;
@@ -139,7 +158,10 @@ export function resolveDumpGeometry(options: DumpIoPgtableOptions): IoPgtableDum
     const bits = ias - lpaeLevelShift(startLevel, granule);
     startEntries = bits > 0 ? 2 ** bits : 1;
     if (startEntries > MAX_START_ENTRIES) {
-      throw new SocmemError('EINVAL', `io-pgtable dump: start level ${startLevel} cannot resolve ${ias} input bits with a ${granule}-byte granule`);
+      throw new SocmemError(
+        'EINVAL',
+        `io-pgtable dump: start level ${startLevel} cannot resolve ${ias} input bits with a ${granule}-byte granule`,
+      );
     }
   }
   return {

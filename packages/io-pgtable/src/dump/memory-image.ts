@@ -11,7 +11,8 @@ export class MemoryImageReader implements DescriptorReader {
   private readonly view: DataView;
 
   constructor(bytes: Uint8Array, base = 0) {
-    if (!Number.isSafeInteger(base) || base < 0) throw new SocmemError('EINVAL', `memory image: base ${base} is not a physical address`);
+    if (!Number.isSafeInteger(base) || base < 0)
+      throw new SocmemError('EINVAL', `memory image: base ${base} is not a physical address`);
     this.base = base;
     this.size = bytes.byteLength;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

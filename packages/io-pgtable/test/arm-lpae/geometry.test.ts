@@ -8,14 +8,29 @@ import { describe, expect, test } from 'vitest';
 import { freeIoPgtableOps } from '../../src/alloc';
 import { ArmLpaeIoPgtable } from '../../src/arm-lpae/pgtable';
 import { IoPgtableFmt, type IoPgtableOps } from '../../src/io-pgtable';
-import { allocOps, lpaeCfg, SZ_1G, SZ_2M, SZ_4K, SZ_16K, SZ_32M, SZ_64K, SZ_512M, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  SZ_1G,
+  SZ_2M,
+  SZ_4K,
+  SZ_16K,
+  SZ_32M,
+  SZ_64K,
+  SZ_512M,
+  testMachine,
+} from './helpers';
 
 function lpae(ops: IoPgtableOps): ArmLpaeIoPgtable {
   if (!(ops instanceof ArmLpaeIoPgtable)) throw new Error('not LPAE ops');
   return ops;
 }
 
-const GRANULE_SETS: Record<string, number> = { '4K': SZ_4K | SZ_2M | SZ_1G, '16K': SZ_16K | SZ_32M, '64K': SZ_64K | SZ_512M };
+const GRANULE_SETS: Record<string, number> = {
+  '4K': SZ_4K | SZ_2M | SZ_1G,
+  '16K': SZ_16K | SZ_32M,
+  '64K': SZ_64K | SZ_512M,
+};
 
 // [granule, ias, oas, S1 start, S1 PGD bytes, S2 start, S2 PGD bytes, S2 SL0]
 const ROWS: [string, number, number, number, number, number, number, number][] = [
@@ -37,25 +52,41 @@ const ROWS: [string, number, number, number, number, number, number, number][] =
 ];
 
 describe('geometry (reference §2.3)', () => {
-  test.each(ROWS)('%s granule, ias %i oas %i: S1 L%i/%i B, S2 L%i/%i B, SL0 %i', (granule, ias, oas, s1Start, s1Pgd, s2Start, s2Pgd, sl0) => {
-    const machine = testMachine();
-    const s1 = lpae(allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine, { pgsizeBitmap: GRANULE_SETS[granule]!, ias, oas })));
-    expect([s1.startLevel, s1.pgdSize]).toEqual([s1Start, s1Pgd]);
-    const s2cfg = lpaeCfg(machine, { pgsizeBitmap: GRANULE_SETS[granule]!, ias, oas });
-    const s2 = lpae(allocOps(IoPgtableFmt.ARM_64_LPAE_S2, s2cfg));
-    expect([s2.startLevel, s2.pgdSize, s2cfg.armLpaeS2Cfg?.vtcr.sl]).toEqual([s2Start, s2Pgd, sl0]);
-    // Tables are aligned to at least their size (and 64 bytes).
-    expect(s1.pgdPa % Math.max(s1Pgd, 64)).toBe(0);
-    expect(s2.pgdPa % Math.max(s2Pgd, 64)).toBe(0);
-    freeIoPgtableOps(s1);
-    freeIoPgtableOps(s2);
-    expect(machine.pageAllocator.leakReport()).toEqual([]);
-  });
+  test.each(ROWS)(
+    '%s granule, ias %i oas %i: S1 L%i/%i B, S2 L%i/%i B, SL0 %i',
+    (granule, ias, oas, s1Start, s1Pgd, s2Start, s2Pgd, sl0) => {
+      const machine = testMachine();
+      const s1 = lpae(
+        allocOps(
+          IoPgtableFmt.ARM_64_LPAE_S1,
+          lpaeCfg(machine, { pgsizeBitmap: GRANULE_SETS[granule]!, ias, oas }),
+        ),
+      );
+      expect([s1.startLevel, s1.pgdSize]).toEqual([s1Start, s1Pgd]);
+      const s2cfg = lpaeCfg(machine, { pgsizeBitmap: GRANULE_SETS[granule]!, ias, oas });
+      const s2 = lpae(allocOps(IoPgtableFmt.ARM_64_LPAE_S2, s2cfg));
+      expect([s2.startLevel, s2.pgdSize, s2cfg.armLpaeS2Cfg?.vtcr.sl]).toEqual([
+        s2Start,
+        s2Pgd,
+        sl0,
+      ]);
+      // Tables are aligned to at least their size (and 64 bytes).
+      expect(s1.pgdPa % Math.max(s1Pgd, 64)).toBe(0);
+      expect(s2.pgdPa % Math.max(s2Pgd, 64)).toBe(0);
+      freeIoPgtableOps(s1);
+      freeIoPgtableOps(s2);
+      expect(machine.pageAllocator.leakReport()).toEqual([]);
+    },
+  );
 
   test('4K S2 with ias 44 / oas 42 would need 32 concatenated tables: WARN and EINVAL (arm_64_lpae_alloc_pgtable_s2)', () => {
     const machine = testMachine();
-    expect(() => allocOps(IoPgtableFmt.ARM_64_LPAE_S2, lpaeCfg(machine, { ias: 44, oas: 42 }))).toThrow(/EINVAL.*32 tables/);
-    expect(machine.diagnostics.events.map((e) => e.message)).toEqual(['WARN_ON(pgd entries > ARM_LPAE_S2_MAX_CONCAT_PAGES)']);
+    expect(() =>
+      allocOps(IoPgtableFmt.ARM_64_LPAE_S2, lpaeCfg(machine, { ias: 44, oas: 42 })),
+    ).toThrow(/EINVAL.*32 tables/);
+    expect(machine.diagnostics.events.map((e) => e.message)).toEqual([
+      'WARN_ON(pgd entries > ARM_LPAE_S2_MAX_CONCAT_PAGES)',
+    ]);
     expect(machine.pageAllocator.leakReport()).toEqual([]);
   });
 
@@ -86,7 +117,11 @@ describe('geometry (reference §2.3)', () => {
     });
 
     test('64K granule with oas > 48 adds the 4 TiB block (1 << 42); ias/oas clamp to 48 for 4K', () => {
-      const cfg = lpaeCfg(testMachine(), { pgsizeBitmap: SZ_64K + SZ_512M + 2 ** 42, ias: 52, oas: 52 });
+      const cfg = lpaeCfg(testMachine(), {
+        pgsizeBitmap: SZ_64K + SZ_512M + 2 ** 42,
+        ias: 52,
+        oas: 52,
+      });
       allocOps(IoPgtableFmt.ARM_64_LPAE_S1, cfg);
       expect(cfg.pgsizeBitmap).toBe(SZ_64K + SZ_512M + 2 ** 42);
       const cfg4k = lpaeCfg(testMachine(), { ias: 52, oas: 52 });
@@ -95,17 +130,29 @@ describe('geometry (reference §2.3)', () => {
     });
 
     test('the 32-bit formats and Mali keep 4K|2M|1G only', () => {
-      for (const fmt of [IoPgtableFmt.ARM_32_LPAE_S1, IoPgtableFmt.ARM_32_LPAE_S2, IoPgtableFmt.ARM_MALI_LPAE]) {
-        const cfg = lpaeCfg(testMachine(), { pgsizeBitmap: all, ias: 32, oas: 40, hostPageSize: 16384 });
+      for (const fmt of [
+        IoPgtableFmt.ARM_32_LPAE_S1,
+        IoPgtableFmt.ARM_32_LPAE_S2,
+        IoPgtableFmt.ARM_MALI_LPAE,
+      ]) {
+        const cfg = lpaeCfg(testMachine(), {
+          pgsizeBitmap: all,
+          ias: 32,
+          oas: 40,
+          hostPageSize: 16384,
+        });
         allocOps(fmt, cfg);
         expect(cfg.pgsizeBitmap).toBe(SZ_4K | SZ_2M | SZ_1G);
       }
     });
 
     test('no 4K/16K/64K granule left: EINVAL', () => {
-      expect(() => allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(testMachine(), { pgsizeBitmap: SZ_2M | SZ_1G }))).toThrow(
-        /EINVAL.*no 4K, 16K or 64K granule/,
-      );
+      expect(() =>
+        allocOps(
+          IoPgtableFmt.ARM_64_LPAE_S1,
+          lpaeCfg(testMachine(), { pgsizeBitmap: SZ_2M | SZ_1G }),
+        ),
+      ).toThrow(/EINVAL.*no 4K, 16K or 64K granule/);
     });
   });
 });

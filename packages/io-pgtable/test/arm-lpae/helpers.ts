@@ -28,8 +28,10 @@ export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {
   const calls: TlbCall[] = [];
   const tlb: IommuFlushOps = {
     tlbFlushAll: (cookie) => calls.push({ op: 'flushAll', cookie }),
-    tlbFlushWalk: (iova, size, granule, cookie) => calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
-    tlbAddPage: (gather, iova, granule, cookie) => calls.push({ op: 'addPage', gather, iova, granule, cookie }),
+    tlbFlushWalk: (iova, size, granule, cookie) =>
+      calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
+    tlbAddPage: (gather, iova, granule, cookie) =>
+      calls.push({ op: 'addPage', gather, iova, granule, cookie }),
   };
   return { tlb, calls };
 }
@@ -43,7 +45,10 @@ export const TEST_RAM_SIZE = 0x400_0000;
  * createMachine() with its 2 GiB of RAM and 256 MiB allocator costs ~50 ms, too much per case.
  */
 export function testMachine(config: MachineConfig = {}): Machine {
-  return createMachine({ ram: [{ name: 'dram0', base: TEST_RAM_BASE, size: TEST_RAM_SIZE }], ...config });
+  return createMachine({
+    ram: [{ name: 'dram0', base: TEST_RAM_BASE, size: TEST_RAM_SIZE }],
+    ...config,
+  });
 }
 
 /** A cfg with Linux selftest defaults (coherent walk, no quirks, 4K|2M|1G, 48-bit). */
@@ -61,7 +66,11 @@ export function lpaeCfg(machine: Machine, overrides: Partial<IoPgtableCfg> = {})
 }
 
 /** allocIoPgtableOps with the cfg as cookie, as the selftest does. */
-export function allocOps(fmt: IoPgtableFmt, cfg: IoPgtableCfg, cookie: unknown = cfg): IoPgtableOps {
+export function allocOps(
+  fmt: IoPgtableFmt,
+  cfg: IoPgtableCfg,
+  cookie: unknown = cfg,
+): IoPgtableOps {
   return allocIoPgtableOps(fmt, cfg, cookie);
 }
 

@@ -21,7 +21,10 @@ import { allocOps, lpaeCfg, SZ_1G, SZ_2M, SZ_4K, testMachine } from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 
-function setup(overrides: Partial<IoPgtableCfg> = {}, fmt: IoPgtableFmt = IoPgtableFmt.ARM_64_LPAE_S1): { machine: Machine; ops: ArmLpaeIoPgtable } {
+function setup(
+  overrides: Partial<IoPgtableCfg> = {},
+  fmt: IoPgtableFmt = IoPgtableFmt.ARM_64_LPAE_S1,
+): { machine: Machine; ops: ArmLpaeIoPgtable } {
   const machine = testMachine();
   const ops = allocOps(fmt, lpaeCfg(machine, overrides));
   if (!(ops instanceof ArmLpaeIoPgtable)) throw new Error('not LPAE');
@@ -52,7 +55,9 @@ describe('mapPages checks, in Linux order', () => {
     // reaches level 3 and WARNs there. The empty tables it installed on the way are removed.
     const held = ops.tables.pagesHeld;
     expect(mapError(() => ops.mapPages(0, 0, SZ_4K | SZ_2M, 1, RW)).code).toBe('EINVAL');
-    expect(warnings(machine)).toEqual(['io-pgtable-arm: WARN_ON(lvl >= ARM_LPAE_MAX_LEVELS - 1): no level maps pgsize 0x20_1000']);
+    expect(warnings(machine)).toEqual([
+      'io-pgtable-arm: WARN_ON(lvl >= ARM_LPAE_MAX_LEVELS - 1): no level maps pgsize 0x20_1000',
+    ]);
     expect(ops.tables.pagesHeld).toBe(held);
   });
 
@@ -73,7 +78,9 @@ describe('mapPages checks, in Linux order', () => {
 
   test('neither READ nor WRITE: EINVAL without a WARN (the pre-v4.x no-op is gone)', () => {
     const { machine, ops } = setup();
-    expect(mapError(() => ops.mapPages(0, 0, SZ_4K, 1, IOMMU_CACHE | IOMMU_NOEXEC)).code).toBe('EINVAL');
+    expect(mapError(() => ops.mapPages(0, 0, SZ_4K, 1, IOMMU_CACHE | IOMMU_NOEXEC)).code).toBe(
+      'EINVAL',
+    );
     expect(warnings(machine)).toEqual([]);
   });
 
@@ -81,7 +88,9 @@ describe('mapPages checks, in Linux order', () => {
     const { ops } = setup({ ias: 32 });
     expect(mapError(() => ops.mapPages(2 ** 40, 0, 0x3000, 1, 0)).code).toBe('EINVAL');
     expect(mapError(() => ops.mapPages(2 ** 40, 0, SZ_4K, 1, 0)).code).toBe('ERANGE');
-    expect(mapError(() => ops.mapPages(0, 0, SZ_4K, 1, 0)).message).toMatch(/neither IOMMU_READ nor IOMMU_WRITE/);
+    expect(mapError(() => ops.mapPages(0, 0, SZ_4K, 1, 0)).message).toMatch(
+      /neither IOMMU_READ nor IOMMU_WRITE/,
+    );
   });
 
   test('EEXIST over a page: WARN unless NO_WARN, nothing written, mapped 0', () => {
@@ -89,7 +98,9 @@ describe('mapPages checks, in Linux order', () => {
     ops.mapPages(0, 0x8000_0000, SZ_4K, 4, RW);
     const error = mapError(() => ops.mapPages(2 * SZ_4K, 0x9000_0000, SZ_4K, 1, IOMMU_READ));
     expect([error.code, error.mapped]).toEqual(['EEXIST', 0]);
-    expect(warnings(machine)).toEqual(['io-pgtable-arm: WARN_ON: map of iova 0x2000 over an existing mapping']);
+    expect(warnings(machine)).toEqual([
+      'io-pgtable-arm: WARN_ON: map of iova 0x2000 over an existing mapping',
+    ]);
     expect(ops.iovaToPhys(2 * SZ_4K)).toBe(0x8000_2000);
     const quiet = setup({ quirks: IO_PGTABLE_QUIRK_NO_WARN });
     quiet.ops.mapPages(0, 0, SZ_4K, 1, RW);
@@ -101,13 +112,16 @@ describe('mapPages checks, in Linux order', () => {
     const { ops } = setup({ quirks: IO_PGTABLE_QUIRK_NO_WARN });
     ops.mapPages(5 * SZ_4K, 0x8000_5000, SZ_4K, 1, RW);
     expect(mapError(() => ops.mapPages(0, 0x9000_0000, SZ_4K, 8, RW)).code).toBe('EEXIST');
-    for (let page = 0; page < 8; page++) expect(ops.iovaToPhys(page * SZ_4K)).toBe(page === 5 ? 0x8000_5000 : 0);
+    for (let page = 0; page < 8; page++)
+      expect(ops.iovaToPhys(page * SZ_4K)).toBe(page === 5 ? 0x8000_5000 : 0);
   });
 
   test('a page inside a mapped block: EEXIST at the block level', () => {
     const { ops } = setup({ quirks: IO_PGTABLE_QUIRK_NO_WARN });
     ops.mapPages(0, 0x8000_0000, SZ_2M, 1, RW);
-    expect(mapError(() => ops.mapPages(SZ_4K, 0, SZ_4K, 1, RW)).message).toMatch(/inside a mapped block at level 2/);
+    expect(mapError(() => ops.mapPages(SZ_4K, 0, SZ_4K, 1, RW)).message).toMatch(
+      /inside a mapped block at level 2/,
+    );
   });
 
   test('at most one table of entries per call (arm_lpae_max_entries)', () => {
@@ -189,7 +203,9 @@ describe('unmapPages', () => {
     ops.mapPages(SZ_1G, 0x8000_0000, SZ_1G, 1, RW);
     expect(ops.unmapPages(SZ_1G + SZ_4K, SZ_4K, 1)).toBe(0);
     expect(ops.unmapPages(SZ_1G + SZ_2M, SZ_2M, 1)).toBe(0);
-    expect(warnings(machine)).toEqual(['io-pgtable-arm: WARN_ONCE: Unmap of a partial large IOPTE is not allowed']);
+    expect(warnings(machine)).toEqual([
+      'io-pgtable-arm: WARN_ONCE: Unmap of a partial large IOPTE is not allowed',
+    ]);
     expect(ops.iovaToPhys(SZ_1G + SZ_4K)).toBe(0x8000_1000);
   });
 

@@ -8,7 +8,13 @@
 import { ACCESS_PRIV, ACCESS_READ, PageTableWalker, TranslationResult } from '@socmem/hw-sim';
 import { describe, expect, test } from 'vitest';
 import { ArmLpaeIoPgtable } from '../../src/arm-lpae/pgtable';
-import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, type IoPgtableCfg, IoPgtableFmt } from '../../src/io-pgtable';
+import {
+  IOMMU_CACHE,
+  IOMMU_READ,
+  IOMMU_WRITE,
+  type IoPgtableCfg,
+  IoPgtableFmt,
+} from '../../src/io-pgtable';
 import { allocOps, lpaeCfg, readPte, readRamPte, SZ_2M, SZ_4K, testMachine } from './helpers';
 import { walkConfigFromCfg } from './walk-config';
 
@@ -57,7 +63,9 @@ describe('non-coherent walk', () => {
     // A non-snooping walker: the level-0 entry is still zero in RAM, only the cache has it.
     expect(readRamPte(machine, ops.pgdPa)).toBe(0n);
     expect(readPte(machine, ops.pgdPa)).not.toBe(0n);
-    expect(walker.walk({ ...coherent, coherentWalk: false }, 0x10_0000, ACCESS_READ | ACCESS_PRIV, out)).toBe(false);
+    expect(
+      walker.walk({ ...coherent, coherentWalk: false }, 0x10_0000, ACCESS_READ | ACCESS_PRIV, out),
+    ).toBe(false);
     expect([out.fault, out.faultLevel]).toEqual(['translation', 0]);
     // A snooping walker sees the CPU's lines (and its snoop writes them back).
     expect(walker.walk(coherent, 0x10_0000, ACCESS_READ | ACCESS_PRIV, out)).toBe(true);

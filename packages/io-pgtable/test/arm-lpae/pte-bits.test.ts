@@ -18,14 +18,32 @@ import {
   type IoPgtableCfg,
   IoPgtableFmt,
 } from '../../src/io-pgtable';
-import { allocOps, lpaeCfg, pteAddress, readPte, SZ_1G, SZ_2M, SZ_4K, SZ_64K, SZ_512M, tableAddress, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  pteAddress,
+  readPte,
+  SZ_1G,
+  SZ_2M,
+  SZ_4K,
+  SZ_64K,
+  SZ_512M,
+  tableAddress,
+  testMachine,
+} from './helpers';
 
 const R = IOMMU_READ;
 const W = IOMMU_WRITE;
 const RW = R | W;
 
 /** Maps one page/block and returns the leaf descriptor (and the ops' geometry). */
-function leafFor(fmt: IoPgtableFmt, prot: number, size: number, overrides: Partial<IoPgtableCfg> = {}, paddr = 0x8_0000_0000): bigint {
+function leafFor(
+  fmt: IoPgtableFmt,
+  prot: number,
+  size: number,
+  overrides: Partial<IoPgtableCfg> = {},
+  paddr = 0x8_0000_0000,
+): bigint {
   const machine = testMachine();
   const cfg = lpaeCfg(machine, overrides);
   const ops = allocOps(fmt, cfg);
@@ -33,7 +51,10 @@ function leafFor(fmt: IoPgtableFmt, prot: number, size: number, overrides: Parti
   const iova = 3 * SZ_1G;
   expect(ops.mapPages(iova, paddr, size, 1, prot)).toBe(size);
   const level = ops.blockSize.indexOf(size);
-  return readPte(machine, pteAddress(machine, ops.pgdPa, iova, ops.startLevel, level, ops.bitsPerLevel, ops.pgdBits));
+  return readPte(
+    machine,
+    pteAddress(machine, ops.pgdPa, iova, ops.startLevel, level, ops.bitsPerLevel, ops.pgdBits),
+  );
 }
 
 describe('stage-1 leaves (ARM_64_LPAE_S1)', () => {
@@ -46,7 +67,11 @@ describe('stage-1 leaves (ARM_64_LPAE_S1)', () => {
     ['R|W|NOEXEC (UXN|PXN)', RW | IOMMU_NOEXEC, 0x0060_0008_0000_0e43n],
     ['R|W|PRIV (no AP_UNPRIV)', RW | IOMMU_PRIV, 0x0000_0008_0000_0e03n],
     ['R|W|MMIO (AttrIndx 2, outer shareable)', RW | IOMMU_MMIO, 0x0000_0008_0000_0e4bn],
-    ['R|W|MMIO|CACHE: MMIO wins the AttrIndx, CACHE the shareability', RW | IOMMU_MMIO | IOMMU_CACHE, 0x0000_0008_0000_0f4bn],
+    [
+      'R|W|MMIO|CACHE: MMIO wins the AttrIndx, CACHE the shareability',
+      RW | IOMMU_MMIO | IOMMU_CACHE,
+      0x0000_0008_0000_0f4bn,
+    ],
   ])('4K page %s', (_name, prot, expected) => {
     expect(leafFor(S1, prot, SZ_4K)).toBe(expected);
   });
@@ -63,17 +88,23 @@ describe('stage-1 leaves (ARM_64_LPAE_S1)', () => {
     ops.mapPages(0, 0x8000_0000, SZ_4K, 1, RW);
     const l0 = readPte(machine, ops.pgdPa);
     expect(l0 & 0xffff_0000_0000_0fffn).toBe(0x8000_0000_0000_0003n);
-    expect(readPte(machine, pteAddress(machine, ops.pgdPa, 0, 0, 3, 9, 9))).toBe(0x0000_0000_8000_0e63n);
+    expect(readPte(machine, pteAddress(machine, ops.pgdPa, 0, 0, 3, 9, 9))).toBe(
+      0x0000_0000_8000_0e63n,
+    );
   });
 
   test('ARM_HD sets DBM (bit 51) on writable leaves only', () => {
-    expect(leafFor(S1, RW, SZ_4K, { quirks: IO_PGTABLE_QUIRK_ARM_HD })).toBe(0x0008_0008_0000_0e43n);
+    expect(leafFor(S1, RW, SZ_4K, { quirks: IO_PGTABLE_QUIRK_ARM_HD })).toBe(
+      0x0008_0008_0000_0e43n,
+    );
     expect(leafFor(S1, W, SZ_4K, { quirks: IO_PGTABLE_QUIRK_ARM_HD })).toBe(0x0008_0008_0000_0e43n);
     expect(leafFor(S1, R, SZ_4K, { quirks: IO_PGTABLE_QUIRK_ARM_HD })).toBe(0x0000_0008_0000_0ec3n);
   });
 
   test('ARM_32_LPAE_S1 writes the same stage-1 bits', () => {
-    expect(leafFor(IoPgtableFmt.ARM_32_LPAE_S1, RW | IOMMU_CACHE, SZ_4K, { ias: 32, oas: 40 })).toBe(0x0000_0008_0000_0f47n);
+    expect(
+      leafFor(IoPgtableFmt.ARM_32_LPAE_S1, RW | IOMMU_CACHE, SZ_4K, { ias: 32, oas: 40 }),
+    ).toBe(0x0000_0008_0000_0f47n);
   });
 });
 
@@ -87,14 +118,21 @@ describe('stage-2 leaves (ARM_64_LPAE_S2 / ARM_32_LPAE_S2)', () => {
     ['R|W non-cacheable (MemAttr 0x5)', RW, {}, 0x0000_0008_0000_06d7n],
     ['R|W|MMIO (MemAttr 0x1)', RW | IOMMU_MMIO, {}, 0x0000_0008_0000_06c7n],
     ['R|W|NOEXEC (XN[1:0])', RW | IOMMU_NOEXEC, {}, 0x0060_0008_0000_06d7n],
-    ['R|W|CACHE with S2FWB (MemAttr 0x6)', RW | IOMMU_CACHE, { quirks: IO_PGTABLE_QUIRK_ARM_S2FWB }, 0x0000_0008_0000_07dbn],
+    [
+      'R|W|CACHE with S2FWB (MemAttr 0x6)',
+      RW | IOMMU_CACHE,
+      { quirks: IO_PGTABLE_QUIRK_ARM_S2FWB },
+      0x0000_0008_0000_07dbn,
+    ],
     ['PRIV is ignored at stage 2', RW | IOMMU_PRIV, {}, 0x0000_0008_0000_06d7n],
   ])('4K page %s', (_name, prot, overrides, expected) => {
     expect(leafFor(S2, prot, SZ_4K, overrides)).toBe(expected);
   });
 
   test('ARM_32_LPAE_S2 writes the same stage-2 bits', () => {
-    expect(leafFor(IoPgtableFmt.ARM_32_LPAE_S2, RW | IOMMU_CACHE, SZ_2M, { ias: 40, oas: 40 })).toBe(0x0000_0008_0000_07fdn);
+    expect(
+      leafFor(IoPgtableFmt.ARM_32_LPAE_S2, RW | IOMMU_CACHE, SZ_2M, { ias: 40, oas: 40 }),
+    ).toBe(0x0000_0008_0000_07fdn);
   });
 });
 
@@ -114,7 +152,10 @@ describe('Mali leaves (ARM_MALI_LPAE)', () => {
 describe('output addresses', () => {
   test('52-bit PA with the 64K granule: PA[51:48] in bits [15:12] (paddr_to_iopte), read back by iovaToPhys', () => {
     const machine = testMachine();
-    const ops = allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine, { pgsizeBitmap: SZ_64K | SZ_512M, ias: 52, oas: 52 }));
+    const ops = allocOps(
+      IoPgtableFmt.ARM_64_LPAE_S1,
+      lpaeCfg(machine, { pgsizeBitmap: SZ_64K | SZ_512M, ias: 52, oas: 52 }),
+    );
     if (!(ops instanceof ArmLpaeIoPgtable)) throw new Error('not LPAE');
     const pa = 0xa_1234_5678_0000 + 0x5_0000; // bits 51:48 = 0xa
     ops.mapPages(0x7_0000, pa, SZ_64K, 1, RW);
@@ -138,7 +179,10 @@ describe('output addresses', () => {
 
   test('iovaToPhys ORs the block offset into the output address (unaligned paddr stored verbatim)', () => {
     const machine = testMachine();
-    const ops = allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine, { pgsizeBitmap: SZ_64K | SZ_512M }));
+    const ops = allocOps(
+      IoPgtableFmt.ARM_64_LPAE_S1,
+      lpaeCfg(machine, { pgsizeBitmap: SZ_64K | SZ_512M }),
+    );
     // A 512M block whose paddr is only 64K aligned: bits [28:16] are stored and ORed.
     ops.mapPages(0, SZ_512M + 0x1_0000, SZ_512M, 1, RW);
     expect(ops.iovaToPhys(0x3_0042)).toBe(SZ_512M + 0x3_0042);

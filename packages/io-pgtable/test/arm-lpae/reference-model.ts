@@ -110,7 +110,8 @@ export class LpaeModel {
       if (tableLevel > level && tableBase >= base && tableBase < end) this.tables.delete(key);
     }
     for (const [leafBase, leaf] of [...this.leaves]) {
-      if (leaf.size < this.blockSize(level) && leafBase >= base && leafBase < end) this.leaves.delete(leafBase);
+      if (leaf.size < this.blockSize(level) && leafBase >= base && leafBase < end)
+        this.leaves.delete(leafBase);
     }
   }
 }

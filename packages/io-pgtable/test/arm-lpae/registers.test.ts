@@ -14,7 +14,17 @@ import {
   IO_PGTABLE_QUIRK_ARM_TTBR1,
   IoPgtableFmt,
 } from '../../src/index';
-import { allocOps, lpaeCfg, SZ_4K, SZ_16K, SZ_32M, SZ_64K, SZ_512M, TEST_RAM_BASE, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  SZ_4K,
+  SZ_16K,
+  SZ_32M,
+  SZ_64K,
+  SZ_512M,
+  TEST_RAM_BASE,
+  testMachine,
+} from './helpers';
 
 describe('stage 1: ttbr, tcr fields, mair', () => {
   test('4K, ias = oas = 48, coherent: the §2.5 known answer (packed TCR 0x5_0080_3510)', () => {
@@ -33,7 +43,10 @@ describe('stage 1: ttbr, tcr fields, mair', () => {
     const plain = lpaeCfg(testMachine(), { coherentWalk: false });
     allocOps(IoPgtableFmt.ARM_64_LPAE_S1, plain);
     expect(plain.armLpaeS1Cfg!.tcr).toEqual({ ips: 5, tg: 0, sh: 2, orgn: 0, irgn: 0, tsz: 16 });
-    const wbwa = lpaeCfg(testMachine(), { coherentWalk: false, quirks: IO_PGTABLE_QUIRK_ARM_OUTER_WBWA });
+    const wbwa = lpaeCfg(testMachine(), {
+      coherentWalk: false,
+      quirks: IO_PGTABLE_QUIRK_ARM_OUTER_WBWA,
+    });
     allocOps(IoPgtableFmt.ARM_64_LPAE_S1, wbwa);
     expect(wbwa.armLpaeS1Cfg!.tcr).toEqual({ ips: 5, tg: 0, sh: 2, orgn: 1, irgn: 0, tsz: 16 });
     expect(armLpaePackTcr(wbwa.armLpaeS1Cfg!).tcr).toBe(0x0080_2410);
@@ -85,7 +98,9 @@ describe('stage 1: ttbr, tcr fields, mair', () => {
     const cfg = lpaeCfg(testMachine(), { pgsizeBitmap: SZ_64K, ias: 52, oas: 52 });
     allocOps(IoPgtableFmt.ARM_64_LPAE_S1, cfg);
     expect(cfg.armLpaeS1Cfg!.tcr.ips).toBe(6);
-    expect(() => allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(testMachine(), { oas: 39 }))).toThrow(/EINVAL.*oas 39/);
+    expect(() =>
+      allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(testMachine(), { oas: 39 })),
+    ).toThrow(/EINVAL.*oas 39/);
   });
 
   test('ARM_32_LPAE_S1 packs with EAE for an AArch32 context bank', () => {
@@ -109,7 +124,15 @@ describe('stage 2: vttbr, vtcr', () => {
   test('non-coherent: outer-shareable, non-cacheable both ways', () => {
     const cfg = lpaeCfg(testMachine(), { coherentWalk: false, pgsizeBitmap: SZ_16K | SZ_32M });
     allocOps(IoPgtableFmt.ARM_64_LPAE_S2, cfg);
-    expect(cfg.armLpaeS2Cfg!.vtcr).toEqual({ ps: 5, tg: 2, sh: 2, orgn: 0, irgn: 0, sl: 2, tsz: 16 });
+    expect(cfg.armLpaeS2Cfg!.vtcr).toEqual({
+      ps: 5,
+      tg: 2,
+      sh: 2,
+      orgn: 0,
+      irgn: 0,
+      sl: 2,
+      tsz: 16,
+    });
     // RES1 | PS 5 << 16 | TG0 16K (2) << 14 | SH0 OS (2) << 12 | SL0 2 << 6 | T0SZ 16.
     expect(armLpaePackVtcr(cfg.armLpaeS2Cfg!.vtcr)).toBe(0x8005_a090);
   });

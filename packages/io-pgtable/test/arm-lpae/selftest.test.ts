@@ -17,7 +17,15 @@ import {
   type IoPgtableCfg,
   IoPgtableFmt,
 } from '../../src/io-pgtable';
-import { allocOps, lpaeCfg, SELFTEST_ADDRESS_SIZES, SELFTEST_PGSIZES, SZ_1G, SZ_2G, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  SELFTEST_ADDRESS_SIZES,
+  SELFTEST_PGSIZES,
+  SZ_1G,
+  SZ_2G,
+  testMachine,
+} from './helpers';
 
 interface SelftestConfig {
   pgsizeBitmap: number;
@@ -29,7 +37,11 @@ const configs: SelftestConfig[] = [];
 for (const pgsizeBitmap of SELFTEST_PGSIZES) {
   for (let j = 0; j < SELFTEST_ADDRESS_SIZES.length; j++) {
     for (let k = 0; k <= j; k++) {
-      configs.push({ pgsizeBitmap, oas: SELFTEST_ADDRESS_SIZES[j]!, ias: SELFTEST_ADDRESS_SIZES[k]! });
+      configs.push({
+        pgsizeBitmap,
+        oas: SELFTEST_ADDRESS_SIZES[j]!,
+        ias: SELFTEST_ADDRESS_SIZES[k]!,
+      });
     }
   }
 }
@@ -69,8 +81,12 @@ function runTests(cfg: IoPgtableCfg, fmt: IoPgtableFmt, failures: string[]): voi
   // Distinct mappings of different granule sizes, each overlapped by a refused second map.
   let iova = 0;
   for (const size of sizesOf(cfg.pgsizeBitmap)) {
-    expect(ops.mapPages(iova, iova, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE)).toBe(size);
-    expect(() => ops.mapPages(iova, iova + size, size, 1, IOMMU_READ | IOMMU_NOEXEC)).toThrow(/EEXIST/);
+    expect(
+      ops.mapPages(iova, iova, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE),
+    ).toBe(size);
+    expect(() => ops.mapPages(iova, iova + size, size, 1, IOMMU_READ | IOMMU_NOEXEC)).toThrow(
+      /EEXIST/,
+    );
     expect(ops.iovaToPhys(iova + 42)).toBe(iova + 42);
     iova += SZ_1G;
   }
@@ -87,24 +103,30 @@ function runTests(cfg: IoPgtableCfg, fmt: IoPgtableFmt, failures: string[]): voi
   const sizes = sizesOf(cfg.pgsizeBitmap);
   const size = sizes[sizes.length - 1]!;
   const last = 2 ** cfg.ias - size;
-  expect(ops.mapPages(last, last, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE)).toBe(size);
+  expect(
+    ops.mapPages(last, last, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE),
+  ).toBe(size);
   expect(ops.unmapPages(last, size, 1, null)).toBe(size);
   freeIoPgtableOps(ops);
   expect(failures).toEqual([]);
 }
 
 describe('Linux LPAE selftest (arm_lpae_do_selftests), 63 configurations', () => {
-  test.each(configs)('pgsizes $pgsizeBitmap ias $ias oas $oas: ARM_64_LPAE_S1 and ARM_64_LPAE_S2', ({ pgsizeBitmap, ias, oas }) => {
-    const machine = testMachine();
-    const failures: string[] = [];
-    const cfg = lpaeCfg(machine, { pgsizeBitmap, ias, oas, quirks: IO_PGTABLE_QUIRK_NO_WARN });
-    cfg.tlb = dummyTlb(cfg, failures);
-    for (const fmt of [IoPgtableFmt.ARM_64_LPAE_S1, IoPgtableFmt.ARM_64_LPAE_S2]) runTests(cfg, fmt, failures);
-    // NO_WARN silences the expected EEXIST warnings; nothing else warns.
-    expect(machine.diagnostics.events).toEqual([]);
-    expect(machine.pageAllocator.leakReport()).toEqual([]);
-    machine.checkInvariants();
-  });
+  test.each(configs)(
+    'pgsizes $pgsizeBitmap ias $ias oas $oas: ARM_64_LPAE_S1 and ARM_64_LPAE_S2',
+    ({ pgsizeBitmap, ias, oas }) => {
+      const machine = testMachine();
+      const failures: string[] = [];
+      const cfg = lpaeCfg(machine, { pgsizeBitmap, ias, oas, quirks: IO_PGTABLE_QUIRK_NO_WARN });
+      cfg.tlb = dummyTlb(cfg, failures);
+      for (const fmt of [IoPgtableFmt.ARM_64_LPAE_S1, IoPgtableFmt.ARM_64_LPAE_S2])
+        runTests(cfg, fmt, failures);
+      // NO_WARN silences the expected EEXIST warnings; nothing else warns.
+      expect(machine.diagnostics.events).toEqual([]);
+      expect(machine.pageAllocator.leakReport()).toEqual([]);
+      machine.checkInvariants();
+    },
+  );
 
   test('covers 63 configurations', () => {
     expect(configs).toHaveLength(63);

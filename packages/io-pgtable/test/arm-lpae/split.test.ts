@@ -8,14 +8,29 @@ import { freeIoPgtableOps } from '../../src/alloc';
 import { ArmLpaeIoPgtable } from '../../src/arm-lpae/pgtable';
 import { IOMMU_NOEXEC, IOMMU_READ, IOMMU_WRITE, IoPgtableFmt } from '../../src/io-pgtable';
 import { IommuIotlbGather } from '../../src/iotlb-gather';
-import { allocOps, lpaeCfg, pteAddress, readPte, recordingTlb, SZ_1G, SZ_2M, SZ_4K, SZ_16K, SZ_32M, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  pteAddress,
+  readPte,
+  recordingTlb,
+  SZ_1G,
+  SZ_2M,
+  SZ_4K,
+  SZ_16K,
+  SZ_32M,
+  testMachine,
+} from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 
 function setup(pgsizeBitmap = SZ_4K | SZ_2M | SZ_1G, coherentWalk = true) {
   const machine = testMachine();
   const { tlb, calls } = recordingTlb();
-  const ops = allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine, { tlb, pgsizeBitmap, coherentWalk, splitBlockOnPartialUnmap: true }));
+  const ops = allocOps(
+    IoPgtableFmt.ARM_64_LPAE_S1,
+    lpaeCfg(machine, { tlb, pgsizeBitmap, coherentWalk, splitBlockOnPartialUnmap: true }),
+  );
   if (!(ops instanceof ArmLpaeIoPgtable)) throw new Error('not LPAE');
   return { machine, ops, calls };
 }
@@ -28,7 +43,9 @@ describe('split on partial unmap (opt-in)', () => {
     const blockPte = readPte(machine, pteAddress(machine, ops.pgdPa, SZ_1G, 0, 1, 9, 9));
     const gather = new IommuIotlbGather();
     expect(ops.unmapPages(SZ_1G + SZ_4K, SZ_4K, 1, gather)).toBe(SZ_4K);
-    expect(calls).toEqual([{ op: 'addPage', gather, iova: SZ_1G + SZ_4K, granule: SZ_4K, cookie: ops.cookie }]);
+    expect(calls).toEqual([
+      { op: 'addPage', gather, iova: SZ_1G + SZ_4K, granule: SZ_4K, cookie: ops.cookie },
+    ]);
     expect(ops.iovaToPhys(SZ_1G + SZ_4K)).toBe(0);
     expect(ops.iovaToPhys(SZ_1G + 42)).toBe(pa + 42);
     expect(ops.iovaToPhys(SZ_1G + 2 * SZ_4K + 42)).toBe(pa + 2 * SZ_4K + 42);
@@ -61,7 +78,9 @@ describe('split on partial unmap (opt-in)', () => {
     const { ops, calls } = setup();
     ops.mapPages(0, 0x8000_0000, SZ_2M, 1, RW);
     expect(ops.unmapPages(4 * SZ_4K, SZ_4K, 3, new IommuIotlbGather())).toBe(3 * SZ_4K);
-    expect(calls.map((call) => (call.op === 'addPage' ? call.iova : -1))).toEqual([0x4000, 0x5000, 0x6000]);
+    expect(calls.map((call) => (call.op === 'addPage' ? call.iova : -1))).toEqual([
+      0x4000, 0x5000, 0x6000,
+    ]);
     expect(ops.iovaToPhys(3 * SZ_4K)).toBe(0x8000_3000);
     expect(ops.iovaToPhys(7 * SZ_4K)).toBe(0x8000_7000);
     expect(ops.iovaToPhys(5 * SZ_4K)).toBe(0);
@@ -80,6 +99,8 @@ describe('split on partial unmap (opt-in)', () => {
     ops.mapPages(0, 0x8000_0000, SZ_2M, 1, RW);
     ops.unmapPages(SZ_4K, SZ_4K, 1);
     const ptep = pteAddress(machine, ops.pgdPa, 2 * SZ_4K, 0, 3, 9, 9);
-    expect((BigInt(machine.ram.read32(ptep + 4)) << 32n) | BigInt(machine.ram.read32(ptep))).toBe(readPte(machine, ptep));
+    expect((BigInt(machine.ram.read32(ptep + 4)) << 32n) | BigInt(machine.ram.read32(ptep))).toBe(
+      readPte(machine, ptep),
+    );
   });
 });

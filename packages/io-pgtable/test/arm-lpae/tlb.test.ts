@@ -8,7 +8,17 @@ import { describe, expect, test } from 'vitest';
 import { freeIoPgtableOps } from '../../src/alloc';
 import { IOMMU_READ, IOMMU_WRITE, IoPgtableFmt } from '../../src/io-pgtable';
 import { IommuIotlbGather } from '../../src/iotlb-gather';
-import { allocOps, lpaeCfg, recordingTlb, SZ_1G, SZ_2M, SZ_4K, SZ_16K, SZ_32M, testMachine } from './helpers';
+import {
+  allocOps,
+  lpaeCfg,
+  recordingTlb,
+  SZ_1G,
+  SZ_2M,
+  SZ_4K,
+  SZ_16K,
+  SZ_32M,
+  testMachine,
+} from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 const COOKIE = { name: 'domain cookie' };
@@ -16,7 +26,11 @@ const COOKIE = { name: 'domain cookie' };
 function setup(pgsizeBitmap = SZ_4K | SZ_2M | SZ_1G) {
   const machine = testMachine();
   const { tlb, calls } = recordingTlb();
-  const ops = allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine, { tlb, pgsizeBitmap }), COOKIE);
+  const ops = allocOps(
+    IoPgtableFmt.ARM_64_LPAE_S1,
+    lpaeCfg(machine, { tlb, pgsizeBitmap }),
+    COOKIE,
+  );
   return { machine, ops, calls };
 }
 
@@ -79,7 +93,9 @@ describe('TLB callbacks', () => {
     const { ops, calls } = setup(SZ_16K | SZ_32M);
     ops.mapPages(0, 0x8000_0000, SZ_16K, 1, RW);
     expect(ops.unmapPages(0, SZ_32M, 1, null)).toBe(SZ_32M);
-    expect(calls).toEqual([{ op: 'flushWalk', iova: 0, size: SZ_32M, granule: SZ_16K, cookie: COOKIE }]);
+    expect(calls).toEqual([
+      { op: 'flushWalk', iova: 0, size: SZ_32M, granule: SZ_16K, cookie: COOKIE },
+    ]);
   });
 
   test('freeIoPgtableOps: tlbFlushAll(cookie) before any table is freed', () => {

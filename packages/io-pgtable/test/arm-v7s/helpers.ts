@@ -20,21 +20,37 @@ export const SZ_2G = 0x8000_0000;
 export type TlbCall =
   | { op: 'flushAll'; cookie: unknown }
   | { op: 'flushWalk'; iova: number; size: number; granule: number; cookie: unknown }
-  | { op: 'addPage'; gather: IommuIotlbGather | null; iova: number; granule: number; cookie: unknown };
+  | {
+      op: 'addPage';
+      gather: IommuIotlbGather | null;
+      iova: number;
+      granule: number;
+      cookie: unknown;
+    };
 
 /** Flush ops that record every call, in order. */
 export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {
   const calls: TlbCall[] = [];
   const tlb: IommuFlushOps = {
     tlbFlushAll: (cookie) => calls.push({ op: 'flushAll', cookie }),
-    tlbFlushWalk: (iova, size, granule, cookie) => calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
-    tlbAddPage: (gather, iova, granule, cookie) => calls.push({ op: 'addPage', gather, iova, granule, cookie }),
+    tlbFlushWalk: (iova, size, granule, cookie) =>
+      calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
+    tlbAddPage: (gather, iova, granule, cookie) =>
+      calls.push({ op: 'addPage', gather, iova, granule, cookie }),
   };
   return { tlb, calls };
 }
 
+/** A 64 MiB machine whose page allocator owns all of RAM: cheap to create and to check. */
+export function smallMachine(): Machine {
+  return createMachine({ ram: [{ base: 0x4000_0000, size: 0x400_0000 }] });
+}
+
 /** The selftest's cfg (ias = oas = 32, coherent, ARM_NS, all four sizes) on a fresh machine. */
-export function v7sCfg(overrides: Partial<IoPgtableCfg> = {}, machine: Machine = createMachine()): IoPgtableCfg {
+export function v7sCfg(
+  overrides: Partial<IoPgtableCfg> = {},
+  machine: Machine = createMachine(),
+): IoPgtableCfg {
   return {
     quirks: IO_PGTABLE_QUIRK_ARM_NS,
     pgsizeBitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M,

@@ -7,7 +7,7 @@ import { SocmemError } from '@socmem/hw-sim';
 import { describe, expect, it } from 'vitest';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../src/io-pgtable';
 import { IoPgtableMapError } from '../../src/map-error';
-import { allocV7s, freeV7s, SZ_1M, SZ_4K, SZ_16M, SZ_64K, v7sCfg } from './helpers';
+import { allocV7s, freeV7s, SZ_1M, SZ_4K, SZ_16M, SZ_64K, smallMachine, v7sCfg } from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 
@@ -46,7 +46,8 @@ describe('mapPages checks', () => {
     const cfg = v7sCfg();
     const ops = allocV7s(cfg);
     expect(ops.mapPages(0xf_e000, 0x4000_0000, SZ_4K, 4, RW)).toBe(4 * SZ_4K);
-    for (let i = 0; i < 4; i++) expect(ops.iovaToPhys(0xf_e000 + i * SZ_4K + 7)).toBe(0x4000_0000 + i * SZ_4K + 7);
+    for (let i = 0; i < 4; i++)
+      expect(ops.iovaToPhys(0xf_e000 + i * SZ_4K + 7)).toBe(0x4000_0000 + i * SZ_4K + 7);
     expect(ops.mapPages(0x200_0000, 0x5000_0000, SZ_64K, 20, RW)).toBe(20 * SZ_64K);
     expect(ops.iovaToPhys(0x200_0000 + 19 * SZ_64K + 0x10)).toBe(0x5000_0000 + 19 * SZ_64K + 0x10);
   });
@@ -84,15 +85,21 @@ describe('mapPages checks', () => {
   it('refuses (EINVAL + WARN) a size whose entries would run past the table, where Linux overruns', () => {
     const cfg = v7sCfg();
     const ops = allocV7s(cfg);
-    expect(mapError(() => ops.mapPages(2 ** 32 - SZ_16M, 0, 2 * SZ_16M, 1, RW)).code).toBe('EINVAL');
+    expect(mapError(() => ops.mapPages(2 ** 32 - SZ_16M, 0, 2 * SZ_16M, 1, RW)).code).toBe(
+      'EINVAL',
+    );
     expect(cfg.machine.diagnostics.events).toHaveLength(1);
   });
 });
 
 describe('fault injection: ENOMEM at every allocation, nothing leaked', () => {
   /** Allocation, maps that need tables in three megabytes, a split, unmaps, free. */
-  function scenario(cfgSplit: boolean, failPoint: string, nth: number | null): { threw: boolean; calls: number } {
-    const cfg = v7sCfg({ splitBlockOnPartialUnmap: cfgSplit });
+  function scenario(
+    cfgSplit: boolean,
+    failPoint: string,
+    nth: number | null,
+  ): { threw: boolean; calls: number } {
+    const cfg = v7sCfg({ splitBlockOnPartialUnmap: cfgSplit }, smallMachine());
     const machine = cfg.machine;
     if (nth !== null) machine.failPoints.arm(failPoint, { nth });
     let threw = false;
@@ -155,7 +162,13 @@ describe('non-coherent walk', () => {
     ops.mapPages(0x20_0000, 0x4020_0000, SZ_1M, 1, RW);
     ops.mapPages(0x40_0000, 0x4040_0000, SZ_64K, 1, RW);
     const l2 = bus.read32(pgd) & ~0x3ff;
-    for (const pa of [pgd, pgd + 2 * 4, pgd + 4 * 4, l2 + 4, ...Array.from({ length: 16 }, (_, i) => (bus.read32(pgd + 16) & ~0x3ff) + i * 4)]) {
+    for (const pa of [
+      pgd,
+      pgd + 2 * 4,
+      pgd + 4 * 4,
+      l2 + 4,
+      ...Array.from({ length: 16 }, (_, i) => (bus.read32(pgd + 16) & ~0x3ff) + i * 4),
+    ]) {
       expect(bus.read32(pa)).toBe(cpu.read32(pa));
       expect(cache.isDirty(pa)).toBe(false);
     }

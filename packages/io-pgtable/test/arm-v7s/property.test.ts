@@ -6,95 +6,14 @@
  * return 0, pgcount loops stop at the first failure. iovaToPhys and the return values must agree
  * after every step, and the invariants must hold.
  */
+import { ACCESS_READ, PageTableWalker, TranslationResult, type WalkConfig } from '@socmem/hw-sim';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ArmV7sIoPgtable } from '../../src/arm-v7s/arm-v7s-io-pgtable';
 import { IOMMU_READ, IOMMU_WRITE } from '../../src/io-pgtable';
 import { IoPgtableMapError } from '../../src/map-error';
-import { allocV7s, freeV7s, SZ_1M, SZ_4K, SZ_16M, SZ_64K, v7sCfg } from './helpers';
-
-interface Leaf {
-  readonly kind: 'leaf';
-  readonly iova: number;
-  readonly pa: number;
-  readonly cont: boolean;
-}
-type L1Entry = Leaf | { readonly kind: 'table'; readonly entries: (Leaf | null)[] } | null;
-
-class V7sModel {
-  readonly l1: L1Entry[] = new Array<L1Entry>(4096).fill(null);
-
-  map(iova: number, pa: number, size: number, count: number): { mapped: number; code: string | null } {
-    let mapped = 0;
-    for (let k = 0; k < count; k++) {
-      const code = this.mapOne(iova + mapped, pa + mapped, size);
-      if (code !== null) return { mapped, code };
-      mapped += size;
-    }
-    return { mapped, code: null };
-  }
-
-  unmap(iova: number, size: number, count: number): number {
-    let done = 0;
-    for (let k = 0; k < count; k++) {
-      if (this.unmapOne(iova + done, size) === 0) break;
-      done += size;
-    }
-    return done;
-  }
-
-  translate(iova: number): number {
-    const entry = this.l1[Math.floor(iova / SZ_1M)] ?? null;
-    const leaf = entry?.kind === 'table' ? entry.entries[Math.floor(iova / SZ_4K) & 255] ?? null : entry;
-    return leaf === null ? 0 : leaf.pa + (iova - leaf.iova);
-  }
-
-  private mapOne(iova: number, pa: number, size: number): string | null {
-    const idx = Math.floor(iova / SZ_1M);
-    const leaf: Leaf = { kind: 'leaf', iova, pa, cont: size === SZ_16M || size === SZ_64K };
-    if (size >= SZ_1M) {
-      const n = size / SZ_1M;
-      for (let i = 0; i < n; i++) {
-        const entry = this.l1[idx + i]!;
-        if (entry?.kind === 'table') this.l1[idx + i] = null;
-        else if (entry !== null) return 'EEXIST';
-      }
-      for (let i = 0; i < n; i++) this.l1[idx + i] = leaf;
-      return null;
-    }
-    let entry = this.l1[idx]!;
-    if (entry !== null && entry.kind === 'leaf') return 'EEXIST';
-    if (entry === null) {
-      entry = { kind: 'table', entries: new Array<Leaf | null>(256).fill(null) };
-      this.l1[idx] = entry;
-    }
-    const j = Math.floor(iova / SZ_4K) & 255;
-    const n = size / SZ_4K;
-    for (let i = 0; i < n; i++) if (entry.entries[j + i] !== null) return 'EEXIST';
-    for (let i = 0; i < n; i++) entry.entries[j + i] = leaf;
-    return null;
-  }
-
-  private unmapOne(iova: number, size: number): number {
-    const idx = Math.floor(iova / SZ_1M);
-    if (size >= SZ_1M) {
-      const n = size / SZ_1M;
-      for (let i = 0; i < n; i++) if (this.l1[idx + i] === null) return 0;
-      const first = this.l1[idx]!;
-      if (n === 1 && first.kind === 'leaf' && first.cont) return 0;
-      for (let i = 0; i < n; i++) this.l1[idx + i] = null;
-      return size;
-    }
-    const entry = this.l1[idx]!;
-    if (entry === null || entry.kind === 'leaf') return 0;
-    const j = Math.floor(iova / SZ_4K) & 255;
-    const n = size / SZ_4K;
-    for (let i = 0; i < n; i++) if (entry.entries[j + i] === null) return 0;
-    if (n === 1 && entry.entries[j]!.cont) return 0;
-    for (let i = 0; i < n; i++) entry.entries[j + i] = null;
-    return size;
-  }
-}
+import { allocV7s, freeV7s, SZ_1M, SZ_4K, SZ_16M, SZ_64K, smallMachine, v7sCfg } from './helpers';
+import { V7sModel } from './v7s-model';
 
 type Op = { kind: 'map' | 'unmap'; size: number; iova: number; pa: number; count: number };
 
@@ -110,17 +29,36 @@ const opArb: fc.Arbitrary<Op> = fc
   })
   .map(({ kind, size, region, slot, paSlot, count }) => {
     const iova =
-      size >= SZ_1M ? (slot % (size === SZ_16M ? 2 : 32)) * size : region + (slot % (SZ_1M / size)) * size;
+      size >= SZ_1M
+        ? (slot % (size === SZ_16M ? 2 : 32)) * size
+        : region + (slot % (SZ_1M / size)) * size;
     const pa = 0x4000_0000 + (paSlot % (0x4000_0000 / size)) * size;
     return { kind, size, iova, pa, count };
   });
 
-describe('ARM_V7S against a reference model', () => {
-  it('agrees on every return value and translation (seeded)', () => {
+describe('ARM_V7S against a reference model and the hw-sim walker', () => {
+  it('agrees on every return value and translation, coherent or not (seeded)', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 25 }), (ops) => {
-        const cfg = v7sCfg();
+      fc.property(fc.array(opArb, { maxLength: 25 }), fc.boolean(), (ops, coherentWalk) => {
+        const cfg = v7sCfg({ coherentWalk }, smallMachine());
         const table = allocV7s(cfg) as ArmV7sIoPgtable;
+        // The hardware walker, programmed from the cfg registers only (TTBR bits [31:14]).
+        const machine = cfg.machine;
+        const walker = new PageTableWalker(machine.bus, machine.cache, 'v7s-check', machine.trace);
+        const walk: WalkConfig = {
+          format: 'v7s',
+          stage: 1,
+          granuleShift: 12,
+          inputBits: 32,
+          outputBits: 32,
+          startLevel: 1,
+          concatenatedTables: 1,
+          tableBase: (cfg.armV7sCfg!.ttbr & 0xffff_c000) >>> 0,
+          coherentWalk,
+          mtkExtension: false,
+          accessFlagEnable: true,
+        };
+        const out = new TranslationResult();
         const model = new V7sModel();
         const probes = new Set<number>([0, SZ_16M]);
         for (const op of ops) {
@@ -128,25 +66,36 @@ describe('ARM_V7S against a reference model', () => {
             const expected = model.map(op.iova, op.pa, op.size, op.count);
             let got: { mapped: number; code: string | null };
             try {
-              got = { mapped: table.mapPages(op.iova, op.pa, op.size, op.count, IOMMU_READ | IOMMU_WRITE), code: null };
+              got = {
+                mapped: table.mapPages(op.iova, op.pa, op.size, op.count, IOMMU_READ | IOMMU_WRITE),
+                code: null,
+              };
             } catch (error) {
               if (!(error instanceof IoPgtableMapError)) throw error;
               got = { mapped: error.mapped, code: error.code };
             }
             expect(got).toEqual(expected);
           } else {
-            expect(table.unmapPages(op.iova, op.size, op.count, null)).toBe(model.unmap(op.iova, op.size, op.count));
+            expect(table.unmapPages(op.iova, op.size, op.count, null)).toBe(
+              model.unmap(op.iova, op.size, op.count),
+            );
           }
           const end = op.iova + op.size * op.count;
           for (const probe of [op.iova, op.iova + 0x123, end - 1, end]) probes.add(probe);
-          for (const probe of probes) expect(table.iovaToPhys(probe)).toBe(model.translate(probe));
+          for (const probe of probes) {
+            const expected = model.translate(probe);
+            expect(table.iovaToPhys(probe)).toBe(expected);
+            // The hardware walker reads RAM (snooping only for a coherent walk) and must agree.
+            const ok = walker.walk(walk, probe, ACCESS_READ, out);
+            expect(ok ? out.pa : 0).toBe(expected);
+          }
           table.checkInvariants();
           cfg.machine.checkInvariants();
         }
         freeV7s(table);
         expect(cfg.machine.pageAllocator.leakReport()).toEqual([]);
       }),
-      { seed: 0x5eed_7005, numRuns: 60 },
+      { seed: 0x5eed_7005, numRuns: 150 },
     );
   });
 });

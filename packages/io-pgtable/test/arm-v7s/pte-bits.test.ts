@@ -38,9 +38,21 @@ describe('arm_v7s_prot_to_pte', () => {
     ['RW|MMIO', RW | IOMMU_MMIO, 0, 0x0003_0c06, 0x0000_0c36],
     ['RW|MMIO|CACHE (MMIO wins)', RW | IOMMU_MMIO | IOMMU_CACHE, 0, 0x0003_0c06, 0x0000_0c36],
     ['R|PRIV|NOEXEC', IOMMU_READ | IOMMU_PRIV | IOMMU_NOEXEC, 0, 0x0003_9412, 0x0000_0e53],
-    ['RW|NOEXEC|CACHE, NO_PERMS', RW | IOMMU_NOEXEC | IOMMU_CACHE, NO_PERMS, 0x0003_100e, 0x0000_0c4e],
+    [
+      'RW|NOEXEC|CACHE, NO_PERMS',
+      RW | IOMMU_NOEXEC | IOMMU_CACHE,
+      NO_PERMS,
+      0x0003_100e,
+      0x0000_0c4e,
+    ],
     ['R, NO_PERMS (no AP2)', IOMMU_READ, NO_PERMS, 0x0003_1002, 0x0000_0c42],
-    ['RW|MMIO, NO_PERMS|NS', RW | IOMMU_MMIO, NO_PERMS | NS, 0x0008_0006 | 0x0003_0000, 0x0000_0c06],
+    [
+      'RW|MMIO, NO_PERMS|NS',
+      RW | IOMMU_MMIO,
+      NO_PERMS | NS,
+      0x0008_0006 | 0x0003_0000,
+      0x0000_0c06,
+    ],
   ];
   for (const [name, prot, quirks, l1, l2] of cases) {
     it(`${name}: level 1 ${l1.toString(16)}, level 2 ${l2.toString(16)}`, () => {
@@ -48,6 +60,48 @@ describe('arm_v7s_prot_to_pte', () => {
       expect(armV7sProtToPte(prot, 2, quirks)).toBe(l2);
     });
   }
+
+  it('every prot (0..63) x quirk set matches the ARM ARM field layout (B3.5.1 short descriptors)', () => {
+    const bit = (on: boolean, position: number): number => (on ? 2 ** position : 0);
+    for (const quirks of [0, NS, NO_PERMS, NO_PERMS | NS]) {
+      const perms = (quirks & NO_PERMS) === 0;
+      for (let prot = 0; prot < 64; prot++) {
+        const mmio = (prot & IOMMU_MMIO) !== 0;
+        const cache = !mmio && (prot & IOMMU_CACHE) !== 0;
+        const xn = perms && (prot & IOMMU_NOEXEC) !== 0;
+        const ap1 = perms && (prot & IOMMU_PRIV) === 0;
+        const ap2 = perms && (prot & IOMMU_WRITE) === 0;
+        const b = mmio || cache;
+        // Small page: XN[0] 1[1] B[2] C[3] AP[1:0][5:4] TEX[8:6] AP2[9] S[10] nG[11].
+        const small =
+          bit(xn, 0) +
+          2 +
+          bit(b, 2) +
+          bit(cache, 3) +
+          bit(perms, 4) +
+          bit(ap1, 5) +
+          bit(!mmio, 6) +
+          bit(ap2, 9) +
+          bit(true, 10) +
+          bit(true, 11);
+        // Section: 1[1] B[2] C[3] XN[4] AP[1:0][11:10] TEX[14:12] AP2[15] S[16] nG[17] NS[19].
+        const section =
+          2 +
+          bit(b, 2) +
+          bit(cache, 3) +
+          bit(xn, 4) +
+          bit(perms, 10) +
+          bit(ap1, 11) +
+          bit(!mmio, 12) +
+          bit(ap2, 15) +
+          bit(true, 16) +
+          bit(true, 17) +
+          bit((quirks & NS) !== 0, 19);
+        expect(armV7sProtToPte(prot, 2, quirks)).toBe(small);
+        expect(armV7sProtToPte(prot, 1, quirks)).toBe(section);
+      }
+    }
+  });
 
   it('turns a small page into a large page: XN to bit 15, TEX to [14:12], type 0b01', () => {
     expect(armV7sPteToCont(0x0000_0c7f, 2)).toBe(0x0000_9c3d);
@@ -78,7 +132,8 @@ describe('descriptors written to RAM', () => {
     for (let i = 0; i < 16; i++) expect(bus.read32(l2 + (16 + i) * 4)).toBe(0x4568_9c3d);
     expect(bus.read32(l2 + 32 * 4)).toBe(0);
     expect(l1(0x0030_0000)).toBe(0x4570_0000 | 0x000b_1c1e);
-    for (let i = 0; i < 16; i++) expect(l1(0x0100_0000 + i * SZ_1M)).toBe(0x4600_0000 | 0x000f_1c1e);
+    for (let i = 0; i < 16; i++)
+      expect(l1(0x0100_0000 + i * SZ_1M)).toBe(0x4600_0000 | 0x000f_1c1e);
     expect(l1(0x0200_0000)).toBe(0);
     expect(ops.iovaToPhys(0x0001_f123)).toBe(0x4568_f123);
     expect(ops.iovaToPhys(0x01ab_cdef)).toBe(0x46ab_cdef);
@@ -93,7 +148,9 @@ describe('descriptors written to RAM', () => {
     const pgd = cfg.armV7sCfg!.ttbr & ~0xffff;
     // ias 34: a 64 KiB level-1 table of 16384 entries.
     ops.mapPages(0x3_0000_0000, 0x5_4000_0000, SZ_1M, 1, RW);
-    expect(bus.read32(pgd + (0x3_0000_0000 / SZ_1M) * 4)).toBe((0x4000_0000 | 0x0003_1002 | 0x200 | 0x20) >>> 0);
+    expect(bus.read32(pgd + (0x3_0000_0000 / SZ_1M) * 4)).toBe(
+      (0x4000_0000 | 0x0003_1002 | 0x200 | 0x20) >>> 0,
+    );
     ops.mapPages(0x1000, 0x2_8000_3000, SZ_4K, 1, RW);
     const l2 = bus.read32(pgd) & ~0x3ff;
     expect(bus.read32(l2 + 4)).toBe((0x8000_3000 | 0x0c42 | 0x10) >>> 0);
@@ -112,7 +169,12 @@ describe('cfg registers (arm_v7s_alloc_pgtable)', () => {
   it('TTBR low bits 0x6a for a coherent walk, 0x02 for a non-coherent one', () => {
     const coherent = v7sCfg();
     const ops = allocV7s(coherent);
-    expect(coherent.armV7sCfg).toEqual({ ttbr: 0x7000_006a, tcr: 0, nmrr: 0x4000_4000, prrr: 0x800b_8204 });
+    expect(coherent.armV7sCfg).toEqual({
+      ttbr: 0x7000_006a,
+      tcr: 0,
+      nmrr: 0x4000_4000,
+      prrr: 0x800b_8204,
+    });
     expect(ops.cfg.armV7sCfg).toEqual(coherent.armV7sCfg);
     const nonCoherent = v7sCfg({ coherentWalk: false });
     allocV7s(nonCoherent);
@@ -129,7 +191,11 @@ describe('cfg registers (arm_v7s_alloc_pgtable)', () => {
     });
     const high = new SimplePageAllocator(
       { base: 0x2_0000_0000, size: 0x100_0000 },
-      { zero: (pa, size) => machine.cpu.fill(pa, 0, size), failPoints: machine.failPoints, trace: machine.trace },
+      {
+        zero: (pa, size) => machine.cpu.fill(pa, 0, size),
+        failPoints: machine.failPoints,
+        trace: machine.trace,
+      },
     );
     const mtk = IO_PGTABLE_QUIRK_ARM_MTK_EXT | NO_PERMS;
     // Without MTK_TTBR_EXT a table above 4 GiB does not fit a descriptor: ENOMEM, nothing leaked.
@@ -137,7 +203,10 @@ describe('cfg registers (arm_v7s_alloc_pgtable)', () => {
     expect(() => allocV7s(plain)).toThrowError(expect.objectContaining({ code: 'ENOMEM' }));
     expect(high.leakReport()).toEqual([]);
 
-    const cfg = v7sCfg({ quirks: mtk | IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT, oas: 35, allocator: high }, machine);
+    const cfg = v7sCfg(
+      { quirks: mtk | IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT, oas: 35, allocator: high },
+      machine,
+    );
     const ops = allocV7s(cfg);
     expect(cfg.armV7sCfg!.ttbr).toBe(0x0000_0002);
     ops.mapPages(0x5000, 0x4000_5000, SZ_4K, 1, RW);

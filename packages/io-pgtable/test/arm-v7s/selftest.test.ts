@@ -3,7 +3,14 @@
  * reference io-pgtable.md §5.2), step for step, with the dummy TLB ops' WARN_ONs as assertions.
  */
 import { describe, expect, it } from 'vitest';
-import { IOMMU_CACHE, IOMMU_NOEXEC, IOMMU_READ, IOMMU_WRITE, type IommuFlushOps, type IoPgtableCfg } from '../../src/io-pgtable';
+import {
+  IOMMU_CACHE,
+  IOMMU_NOEXEC,
+  IOMMU_READ,
+  IOMMU_WRITE,
+  type IommuFlushOps,
+  type IoPgtableCfg,
+} from '../../src/io-pgtable';
 import { IoPgtableMapError } from '../../src/map-error';
 import { allocV7s, freeV7s, SZ_1G, SZ_2G, SZ_16M, v7sCfg } from './helpers';
 
@@ -38,7 +45,9 @@ describe('arm_v7s_do_selftests port', () => {
     // Distinct mappings of different granule sizes.
     let iova = 0;
     for (const size of sizes) {
-      expect(ops.mapPages(iova, iova, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE)).toBe(size);
+      expect(
+        ops.mapPages(iova, iova, size, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE),
+      ).toBe(size);
       // Overlapping mappings must fail.
       let overlap: unknown = null;
       try {
@@ -68,7 +77,11 @@ describe('arm_v7s_do_selftests port', () => {
     // The only WARNs are the four expected -EEXIST overlaps (selftest_running hides them in Linux).
     const warns = cfg.machine.diagnostics.events;
     expect(warns).toHaveLength(4);
-    expect(warns.every((event) => event.source === 'io-pgtable-arm-v7s' && event.message.includes('already'))).toBe(true);
+    expect(
+      warns.every(
+        (event) => event.source === 'io-pgtable-arm-v7s' && event.message.includes('already'),
+      ),
+    ).toBe(true);
     expect(cfg.machine.pageAllocator.leakReport()).toEqual([]);
     cfg.machine.checkInvariants();
   });

@@ -26,7 +26,13 @@ describe('unmap TLB callbacks', () => {
     const gather = new IommuIotlbGather();
     expect(ops.unmapPages(0x20_0000, SZ_64K, 1, gather)).toBe(SZ_64K);
     expect(calls).toEqual(
-      Array.from({ length: 16 }, (_, i) => ({ op: 'addPage', gather, iova: 0x20_0000 + i * SZ_4K, granule: SZ_4K, cookie })),
+      Array.from({ length: 16 }, (_, i) => ({
+        op: 'addPage',
+        gather,
+        iova: 0x20_0000 + i * SZ_4K,
+        granule: SZ_4K,
+        cookie,
+      })),
     );
     expect(ops.iovaToPhys(0x20_0000)).toBe(0);
   });
@@ -36,7 +42,13 @@ describe('unmap TLB callbacks', () => {
     ops.mapPages(0, 0x4000_0000, SZ_16M, 1, RW);
     expect(ops.unmapPages(0, SZ_16M, 1)).toBe(SZ_16M);
     expect(calls).toEqual(
-      Array.from({ length: 16 }, (_, i) => ({ op: 'addPage', gather: null, iova: i * SZ_1M, granule: SZ_1M, cookie })),
+      Array.from({ length: 16 }, (_, i) => ({
+        op: 'addPage',
+        gather: null,
+        iova: i * SZ_1M,
+        granule: SZ_1M,
+        cookie,
+      })),
     );
     calls.length = 0;
     ops.mapPages(0x100_0000, 0x4000_0000, SZ_1M, 2, RW);
@@ -50,7 +62,9 @@ describe('unmap TLB callbacks', () => {
     const { ops, calls, cookie } = setup();
     ops.mapPages(0x30_0000, 0x4000_0000, SZ_4K, 3, RW);
     expect(ops.mapPages(0x30_0000, 0x5000_0000, SZ_1M, 1, RW)).toBe(SZ_1M);
-    expect(calls).toEqual([{ op: 'flushWalk', iova: 0x30_0000, size: SZ_1M, granule: SZ_4K, cookie }]);
+    expect(calls).toEqual([
+      { op: 'flushWalk', iova: 0x30_0000, size: SZ_1M, granule: SZ_4K, cookie },
+    ]);
     expect(ops.iovaToPhys(0x30_1234)).toBe(0x5000_1234);
   });
 
@@ -59,7 +73,9 @@ describe('unmap TLB callbacks', () => {
     ops.mapPages(0x40_0000, 0x4000_0000, SZ_4K, 1, RW);
     const pagesBefore = cfg.machine.pageAllocator.leakReport()[0]!.pages;
     expect(ops.unmapPages(0x40_0000, SZ_1M, 1, null)).toBe(SZ_1M);
-    expect(calls).toEqual([{ op: 'flushWalk', iova: 0x40_0000, size: SZ_1M, granule: SZ_4K, cookie }]);
+    expect(calls).toEqual([
+      { op: 'flushWalk', iova: 0x40_0000, size: SZ_1M, granule: SZ_4K, cookie },
+    ]);
     // The 1 KiB table was the only one in its page: the page went back.
     expect(cfg.machine.pageAllocator.leakReport()[0]!.pages).toBe(pagesBefore - 1);
   });
@@ -89,7 +105,8 @@ describe('unmap error paths', () => {
     ops.mapPages(0x10_0000, 0x4010_0000, SZ_64K, 1, RW);
     ops.mapPages(0x100_0000, 0x4100_0000, SZ_16M, 1, RW);
     ops.mapPages(0x20_0000, 0x4020_0000, SZ_1M, 1, RW);
-    const snapshot = (): number[] => [0x10_0000, 0x10_f000, 0x100_0000, 0x1f0_0000, 0x20_0000].map((a) => ops.iovaToPhys(a));
+    const snapshot = (): number[] =>
+      [0x10_0000, 0x10_f000, 0x100_0000, 0x1f0_0000, 0x20_0000].map((a) => ops.iovaToPhys(a));
     const before = snapshot();
     expect(ops.unmapPages(0x10_1000, SZ_4K, 1)).toBe(0);
     expect(ops.unmapPages(0x110_0000, SZ_1M, 1)).toBe(0);
@@ -169,7 +186,9 @@ describe('opt-in split on partial unmap ([V7S-old] behaviour)', () => {
   it('the old selftest partial-unmap step passes with the opt-in', () => {
     const { ops } = setup(true);
     const sizes = [SZ_4K, SZ_64K, SZ_1M, SZ_16M];
-    sizes.forEach((size, i) => ops.mapPages(i * SZ_16M, i * SZ_16M, size, 1, RW));
+    sizes.forEach((size, i) => {
+      ops.mapPages(i * SZ_16M, i * SZ_16M, size, 1, RW);
+    });
     for (let i = 1; i < sizes.length; i++) {
       const start = i * SZ_16M;
       expect(ops.unmapPages(start + SZ_4K, SZ_4K, 1)).toBe(SZ_4K);

@@ -4,7 +4,13 @@ import { LpaeGeometry } from '../../mmu/lpae-geometry';
 import { MmuTranslator } from '../../mmu/mmu-translator';
 import type { PageTableWalker } from '../../mmu/page-table-walker';
 import type { Tlb } from '../../mmu/tlb';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_WRITE, type FaultKind, type TranslationResult } from '../../mmu/translation';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_WRITE,
+  type FaultKind,
+  type TranslationResult,
+} from '../../mmu/translation';
 import { validateV7sConfig } from '../../mmu/v7s-walk';
 import { resetResult } from '../../mmu/walk-fault';
 import { type DecodedContext, type DecoderLimits, decodeContextBank } from './context-decoder';
@@ -97,7 +103,10 @@ export class SmmuContextBank {
       }
       if (decoded.config !== null) {
         if (this.translator === null) {
-          this.translator = new MmuTranslator(this.walker, this.tlb, decoded.config, { asid: decoded.asid, vmid: decoded.vmid });
+          this.translator = new MmuTranslator(this.walker, this.tlb, decoded.config, {
+            asid: decoded.asid,
+            vmid: decoded.vmid,
+          });
         } else {
           this.translator.config = decoded.config;
           this.translator.asid = decoded.asid;
@@ -140,7 +149,8 @@ export class SmmuContextBank {
       if ((access & ACCESS_WRITE) !== 0) syndrome |= R.ARM_SMMU_FSYNR0_WNR;
       if ((access & ACCESS_PRIV) === 0) syndrome |= R.ARM_SMMU_FSYNR0_PNU;
       if ((access & ACCESS_EXEC) !== 0) syndrome |= R.ARM_SMMU_FSYNR0_IND;
-      if (kind === 'external-abort' && out.faultDescriptorAddress >= 0) syndrome |= R.ARM_SMMU_FSYNR0_PTWF;
+      if (kind === 'external-abort' && out.faultDescriptorAddress >= 0)
+        syndrome |= R.ARM_SMMU_FSYNR0_PTWF;
       this.fsynr0 = syndrome;
       this.cbfrsynra = streamId & 0xffff;
     }
@@ -210,7 +220,8 @@ export class SmmuContextBank {
       case R.ARM_SMMU_CB_S1_TLBIVAA:
       case R.ARM_SMMU_CB_S1_TLBIVAAL: {
         const va = va64 ? joinHalves(lo, hi & 0xfff) * 4096 : (lo & 0xffff_f000) >>> 0;
-        const allAsids = offset === R.ARM_SMMU_CB_S1_TLBIVAA || offset === R.ARM_SMMU_CB_S1_TLBIVAAL;
+        const allAsids =
+          offset === R.ARM_SMMU_CB_S1_TLBIVAA || offset === R.ARM_SMMU_CB_S1_TLBIVAAL;
         const asid = va64 ? hi >>> 16 : lo & 0xff;
         if (Number.isSafeInteger(va)) this.tlb.invalidateVa(va, allAsids ? undefined : asid, vmid);
         return;

@@ -58,16 +58,28 @@ export interface DecoderLimits {
  * - VA64=0, stage 1, TCR.EAE=0: short descriptors (TTBCR.N must be 0; 32-bit input and output;
  *   SCTLR.AFE selects the simplified AP model with AP[0] as access flag).
  */
-export function decodeContextBank(regs: ContextBankRegisters, limits: DecoderLimits): DecodedContext {
-  const stage: 1 | 2 = ((regs.cbar >>> ARM_SMMU_CBAR_TYPE_SHIFT) & 3) === CBAR_TYPE_S2_TRANS ? 2 : 1;
+export function decodeContextBank(
+  regs: ContextBankRegisters,
+  limits: DecoderLimits,
+): DecodedContext {
+  const stage: 1 | 2 =
+    ((regs.cbar >>> ARM_SMMU_CBAR_TYPE_SHIFT) & 3) === CBAR_TYPE_S2_TRANS ? 2 : 1;
   const vmid = regs.cbar & 0xff;
   const va64 = (regs.cba2r & ARM_SMMU_CBA2R_VA64) !== 0;
-  if (!va64 && stage === 1 && (regs.tcr & ARM_SMMU_TCR_EAE) === 0) return decodeShort(regs, vmid, limits);
+  if (!va64 && stage === 1 && (regs.tcr & ARM_SMMU_TCR_EAE) === 0)
+    return decodeShort(regs, vmid, limits);
   const format: PageTableFormat = va64 ? 'lpae64' : 'lpae32';
   const fsrFormat = va64 ? 2 : 1;
   const walksDisabled = stage === 1 && (regs.tcr & ARM_SMMU_TCR_EPD0) !== 0;
   const asid = stage === 2 ? 0 : va64 ? regs.ttbr0Hi >>> 16 : (regs.ttbr0Hi >>> 16) & 0xff;
-  const fail = (error: string): DecodedContext => ({ config: null, error, walksDisabled, asid, vmid, fsrFormat });
+  const fail = (error: string): DecodedContext => ({
+    config: null,
+    error,
+    walksDisabled,
+    asid,
+    vmid,
+    fsrFormat,
+  });
 
   let granuleShift: 12 | 14 | 16 = 12;
   let inputBits: number;
@@ -100,7 +112,9 @@ export function decodeContextBank(regs: ContextBankRegisters, limits: DecoderLim
     startLevel = granuleShift === 12 ? 2 - sl0 : 3 - sl0;
     const bitsAtStart = inputBits - (granuleShift + (3 - startLevel) * bitsPerLevel);
     if (bitsAtStart < 1 || bitsAtStart > bitsPerLevel + 4) {
-      return fail(`VTCR.SL0 ${sl0} does not fit a ${inputBits}-bit input (would need ${bitsAtStart} index bits)`);
+      return fail(
+        `VTCR.SL0 ${sl0} does not fit a ${inputBits}-bit input (would need ${bitsAtStart} index bits)`,
+      );
     }
     if (bitsAtStart > bitsPerLevel) concatenatedTables = 2 ** (bitsAtStart - bitsPerLevel);
   }
@@ -131,11 +145,22 @@ export function decodeContextBank(regs: ContextBankRegisters, limits: DecoderLim
   };
 }
 
-function decodeShort(regs: ContextBankRegisters, vmid: number, limits: DecoderLimits): DecodedContext {
+function decodeShort(
+  regs: ContextBankRegisters,
+  vmid: number,
+  limits: DecoderLimits,
+): DecodedContext {
   const asid = regs.contextidr & 0xff;
   const ttbcrN = regs.tcr & 7;
   if (ttbcrN !== 0) {
-    return { config: null, error: `TTBCR.N ${ttbcrN} is not supported (only N=0)`, walksDisabled: false, asid, vmid, fsrFormat: 0 };
+    return {
+      config: null,
+      error: `TTBCR.N ${ttbcrN} is not supported (only N=0)`,
+      walksDisabled: false,
+      asid,
+      vmid,
+      fsrFormat: 0,
+    };
   }
   // TTBR0[6] is IRGN[0] and TTBR0[0] IRGN[1] (the multiprocessing-extensions layout).
   const cacheableWalk = (regs.ttbr0Lo & 0x41) !== 0;

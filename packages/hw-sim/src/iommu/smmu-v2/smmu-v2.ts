@@ -4,7 +4,12 @@ import type { Machine } from '../../machine';
 import type { MmioDevice } from '../../memory/mmio';
 import { PageTableWalker } from '../../mmu/page-table-walker';
 import { Tlb } from '../../mmu/tlb';
-import { ACCESS_EXEC, ACCESS_PRIV, ACCESS_WRITE, type TranslationResult } from '../../mmu/translation';
+import {
+  ACCESS_EXEC,
+  ACCESS_PRIV,
+  ACCESS_WRITE,
+  type TranslationResult,
+} from '../../mmu/translation';
 import { resetResult } from '../../mmu/walk-fault';
 import type { TraceStream } from '../../observability/trace';
 import type { Iommu, IommuOutcome, ResumeListener } from '../iommu';
@@ -88,6 +93,10 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
   private readonly trace: TraceStream;
   /** Depth of recordFault -> interrupt handlers: a RESUME written there is acted on synchronously. */
   private raising = 0;
+  /** The last stream routed to a context bank (-1: none), its bank and S2CR.PRIVCFG. */
+  private cachedStreamId = -1;
+  private cachedBank: SmmuContextBank | null = null;
+  private cachedPrivcfg = 0;
 
   constructor(machine: Machine, options: ArmSmmuV2Options = {}) {
     this.name = options.name ?? 'smmu';
@@ -100,7 +109,11 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
     checkRange(this.name, 'streamMatchGroups', groups, 1, 128);
     checkRange(this.name, 'streamIdBits', sidBits, 1, 15);
     const oas = R.smmuSizeEncoding(outputBits);
-    if (oas < 0 || oas > 5) throw new SocmemError('EINVAL', `${this.name}: outputBits ${outputBits} is not 32/36/40/42/44/48`);
+    if (oas < 0 || oas > 5)
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: outputBits ${outputBits} is not 32/36/40/42/44/48`,
+      );
     const numPageNdxb = Math.max(0, Math.ceil(Math.log2(banks)) - 1);
     this.numPage = 2 ** (numPageNdxb + 1);
     this.mmioSize = 2 * this.numPage * 4096;
@@ -159,6 +172,9 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
   translate(streamId: number, iova: number, access: number, out: TranslationResult): IommuOutcome {
     this.counters.transactions++;
     if ((this.sCR0 & R.ARM_SMMU_sCR0_CLIENTPD) !== 0) return this.bypass(iova, out);
+    if (streamId === this.cachedStreamId) {
+      return this.translateInBank(this.cachedBank!, streamId, iova, this.cachedAccess(access), out);
+    }
     let match = -1;
     const sid = streamId & this.streamIdMask;
     for (let group = 0; group < this.streamMatchGroups; group++) {
@@ -184,12 +200,14 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
       out.fault = 'translation';
       return 'fault';
     }
-    const privcfg = (s2cr >>> R.ARM_SMMU_S2CR_PRIVCFG_SHIFT) & 3;
-    if (privcfg === 2) access &= ~ACCESS_PRIV;
-    else if (privcfg === 3) access |= ACCESS_PRIV;
     const bank = this.contextBanks[s2cr & 0xff];
-    if (bank === undefined) return this.globalFault(R.ARM_SMMU_sGFSR_ICF, streamId, iova, access, out);
-    return this.translateInBank(bank, streamId, iova, access, out);
+    if (bank === undefined)
+      return this.globalFault(R.ARM_SMMU_sGFSR_ICF, streamId, iova, access, out);
+    // Remember the routing of this stream until SMR/S2CR/sCR0 change (a stream-match cache).
+    this.cachedStreamId = streamId;
+    this.cachedBank = bank;
+    this.cachedPrivcfg = (s2cr >>> R.ARM_SMMU_S2CR_PRIVCFG_SHIFT) & 3;
+    return this.translateInBank(bank, streamId, iova, this.cachedAccess(access), out);
   }
 
   read32(offset: number): number {
@@ -240,10 +258,19 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
     for (const bank of this.contextBanks) bank.tlb.checkInvariants();
   }
 
-  private translateInBank(bank: SmmuContextBank, streamId: number, iova: number, access: number, out: TranslationResult): IommuOutcome {
+  private translateInBank(
+    bank: SmmuContextBank,
+    streamId: number,
+    iova: number,
+    access: number,
+    out: TranslationResult,
+  ): IommuOutcome {
     // A stalled transaction blocks its context bank until software resumes it (HUPCF=0).
     for (let attempt = 0; attempt < 8; attempt++) {
-      if (bank.stallState === STALL_WAITING) {
+      // SCTLR.HUPCF (hit under previous context fault) lets other streams through a stalled bank.
+      const passes =
+        (bank.sctlr & R.ARM_SMMU_SCTLR_HUPCF) !== 0 && streamId !== bank.stalledStreamId;
+      if (bank.stallState === STALL_WAITING && !passes) {
         bank.waiting.add(streamId);
         return 'stalled';
       }
@@ -256,7 +283,14 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
       if (bank.walk(iova, access, out)) return 'ok';
       this.counters.contextFaults++;
       if (this.trace.active) {
-        this.trace.emit('iommu-fault', { iommu: this.name, context: bank.index, streamId, iova, kind: out.fault ?? 'translation', level: out.faultLevel });
+        this.trace.emit('iommu-fault', {
+          iommu: this.name,
+          context: bank.index,
+          streamId,
+          iova,
+          fault: out.fault ?? 'translation',
+          level: out.faultLevel,
+        });
       }
       const raise = bank.recordFault(streamId, iova, access, out);
       const stalled = bank.stallState === STALL_WAITING && bank.stalledStreamId === streamId;
@@ -276,7 +310,21 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
     return 'stalled';
   }
 
-  private writeBank(bank: SmmuContextBank, at: number, lo: number, hi: number, whole: boolean): void {
+  /** S2CR.PRIVCFG: 2 forces unprivileged, 3 privileged, else the master's attribute. */
+  private cachedAccess(access: number): number {
+    const privcfg = this.cachedPrivcfg;
+    if (privcfg === 2) return access & ~ACCESS_PRIV;
+    if (privcfg === 3) return access | ACCESS_PRIV;
+    return access;
+  }
+
+  private writeBank(
+    bank: SmmuContextBank,
+    at: number,
+    lo: number,
+    hi: number,
+    whole: boolean,
+  ): void {
     if (at === R.ARM_SMMU_CB_RESUME) {
       if (bank.resume(lo) && this.raising === 0 && bank.waiting.size > 0) {
         const streams = [...bank.waiting];
@@ -305,13 +353,26 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
     return 'ok';
   }
 
-  private globalFault(bit: number, streamId: number, iova: number, access: number, out: TranslationResult): IommuOutcome {
+  private globalFault(
+    bit: number,
+    streamId: number,
+    iova: number,
+    access: number,
+    out: TranslationResult,
+  ): IommuOutcome {
     this.counters.globalFaults++;
     resetResult(out, iova);
     out.fault = 'translation';
     out.faultAccess = access;
     if (this.trace.active) {
-      this.trace.emit('iommu-fault', { iommu: this.name, context: -1, streamId, iova, kind: 'translation', level: 0 });
+      this.trace.emit('iommu-fault', {
+        iommu: this.name,
+        context: -1,
+        streamId,
+        iova,
+        fault: 'translation',
+        level: 0,
+      });
     }
     const outstanding = (this.sGFSR & ~R.ARM_SMMU_sGFSR_MULTI) !== 0;
     if (outstanding) {
@@ -358,10 +419,16 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
       case R.ARM_SMMU_GR0_sTLBGSTATUS:
         return 0; // GSACTIVE: every invalidation completes at once
       default:
-        if (at >= R.ARM_SMMU_GR0_SMR_BASE && at < R.ARM_SMMU_GR0_SMR_BASE + 4 * this.streamMatchGroups) {
+        if (
+          at >= R.ARM_SMMU_GR0_SMR_BASE &&
+          at < R.ARM_SMMU_GR0_SMR_BASE + 4 * this.streamMatchGroups
+        ) {
           return this.smr[(at - R.ARM_SMMU_GR0_SMR_BASE) >>> 2]!;
         }
-        if (at >= R.ARM_SMMU_GR0_S2CR_BASE && at < R.ARM_SMMU_GR0_S2CR_BASE + 4 * this.streamMatchGroups) {
+        if (
+          at >= R.ARM_SMMU_GR0_S2CR_BASE &&
+          at < R.ARM_SMMU_GR0_S2CR_BASE + 4 * this.streamMatchGroups
+        ) {
           return this.s2cr[(at - R.ARM_SMMU_GR0_S2CR_BASE) >>> 2]!;
         }
         return 0;
@@ -369,6 +436,7 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
   }
 
   private writeGr0(at: number, value: number): void {
+    this.cachedStreamId = -1;
     switch (at) {
       case R.ARM_SMMU_GR0_sCR0:
         this.sCR0 = value;
@@ -392,11 +460,17 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
         break;
     }
     const idMask = this.streamIdMask;
-    if (at >= R.ARM_SMMU_GR0_SMR_BASE && at < R.ARM_SMMU_GR0_SMR_BASE + 4 * this.streamMatchGroups) {
+    if (
+      at >= R.ARM_SMMU_GR0_SMR_BASE &&
+      at < R.ARM_SMMU_GR0_SMR_BASE + 4 * this.streamMatchGroups
+    ) {
       // Only implemented ID/MASK bits stick (Linux probes them by writing all ones).
       const kept = R.ARM_SMMU_SMR_VALID | (idMask << R.ARM_SMMU_SMR_MASK_SHIFT) | idMask;
       this.smr[(at - R.ARM_SMMU_GR0_SMR_BASE) >>> 2] = (value & kept) >>> 0;
-    } else if (at >= R.ARM_SMMU_GR0_S2CR_BASE && at < R.ARM_SMMU_GR0_S2CR_BASE + 4 * this.streamMatchGroups) {
+    } else if (
+      at >= R.ARM_SMMU_GR0_S2CR_BASE &&
+      at < R.ARM_SMMU_GR0_S2CR_BASE + 4 * this.streamMatchGroups
+    ) {
       this.s2cr[(at - R.ARM_SMMU_GR0_S2CR_BASE) >>> 2] = value;
     }
     // TLBIALLH (no hypervisor contexts), sTLBGSYNC (completes at once) and read-only registers: ignored.

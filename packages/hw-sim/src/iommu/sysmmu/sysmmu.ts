@@ -77,7 +77,10 @@ export class SysMmu implements MmioDevice, Iommu {
     this.name = options.name ?? 'sysmmu';
     const version = options.version ?? { major: 3, minor: 3 };
     if (!Number.isInteger(version.major) || version.major < 1 || version.major > 3) {
-      throw new SocmemError('EINVAL', `${this.name}: version ${version.major}.${version.minor} has no v1-v3 register layout`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: version ${version.major}.${version.minor} has no v1-v3 register layout`,
+      );
     }
     this.version = R.sysmmuVersionRegister(version.major, version.minor);
     this.coherentWalk = options.coherentWalk ?? false;
@@ -179,7 +182,8 @@ export class SysMmu implements MmioDevice, Iommu {
         if ((value & 1) !== 0) this.tlb.invalidateAll();
         return;
       case R.REG_MMU_FLUSH_ENTRY:
-        if ((value & R.SYSMMU_FLUSH_ENTRY_VALID) !== 0) this.tlb.invalidateVa((value & 0xffff_f000) >>> 0);
+        if ((value & R.SYSMMU_FLUSH_ENTRY_VALID) !== 0)
+          this.tlb.invalidateVa((value & 0xffff_f000) >>> 0);
         return;
       case R.REG_PT_BASE_ADDR:
         this.ptBase = value;
@@ -214,7 +218,12 @@ export class SysMmu implements MmioDevice, Iommu {
     };
   }
 
-  private recordFault(streamId: number, iova: number, access: number, out: TranslationResult): void {
+  private recordFault(
+    streamId: number,
+    iova: number,
+    access: number,
+    out: TranslationResult,
+  ): void {
     const write = (access & ACCESS_WRITE) !== 0;
     let type = R.SYSMMU_PAGEFAULT;
     if (out.fault === 'permission') type = write ? R.SYSMMU_AW_PROTECTION : R.SYSMMU_AR_ACCESS;
@@ -231,7 +240,14 @@ export class SysMmu implements MmioDevice, Iommu {
     this.counters.stalls++;
     this.faultBlocked = true;
     if (this.trace.active) {
-      this.trace.emit('iommu-fault', { iommu: this.name, context: 0, streamId, iova, kind: out.fault ?? 'translation', level: out.faultLevel });
+      this.trace.emit('iommu-fault', {
+        iommu: this.name,
+        context: 0,
+        streamId,
+        iova,
+        fault: out.fault ?? 'translation',
+        level: out.faultLevel,
+      });
     }
     this.raising++;
     try {

@@ -1,0 +1,75 @@
+/**
+ * The benchmarks' baseline: the same 4-level, 512-entry radix walk as a 4K-granule LPAE
+ * table, but over plain JS typed arrays (no simulated RAM, bus or cache, no checks). It shows
+ * what the page-table algorithm itself costs in this JS engine.
+ */
+const ENTRIES = 512;
+const TWO_POW_32 = 0x1_0000_0000;
+
+export class RawRadixTable {
+  /** Two u32 words per entry, `capacity` tables of 512 entries. */
+  private readonly words: Uint32Array;
+  private readonly free: Int32Array;
+  private freeTop: number;
+
+  constructor(capacity: number) {
+    this.words = new Uint32Array(capacity * ENTRIES * 2);
+    this.free = new Int32Array(capacity);
+    for (let i = 0; i < capacity - 1; i++) this.free[i] = capacity - 1 - i;
+    this.freeTop = capacity - 1;
+  }
+
+  /** Maps one 4K page (table 0 is the root). Returns false when it is already mapped. */
+  map(iova: number, pa: number): boolean {
+    let table = 0;
+    for (let shift = 39; shift > 12; shift -= 9) {
+      const at = (table * ENTRIES + (Math.floor(iova / 2 ** shift) & 511)) * 2;
+      let next = this.words[at]!;
+      if (next === 0) {
+        next = this.free[--this.freeTop]!;
+        this.words.fill(0, next * ENTRIES * 2, (next + 1) * ENTRIES * 2);
+        this.words[at] = next;
+        this.words[at + 1] = 0;
+      }
+      table = next;
+    }
+    const leaf = (table * ENTRIES + ((iova >>> 12) & 511)) * 2;
+    if ((this.words[leaf]! & 3) !== 0) return false;
+    this.words[leaf] = ((pa >>> 0) & 0xffff_f000) | 0x743;
+    this.words[leaf + 1] = Math.floor(pa / TWO_POW_32);
+    return true;
+  }
+
+  /** Unmaps one 4K page; returns the bytes unmapped. */
+  unmap(iova: number): number {
+    const leaf = this.leafSlot(iova);
+    if (leaf < 0 || (this.words[leaf]! & 3) === 0) return 0;
+    this.words[leaf] = 0;
+    this.words[leaf + 1] = 0;
+    return 4096;
+  }
+
+  iovaToPhys(iova: number): number {
+    const leaf = this.leafSlot(iova);
+    if (leaf < 0 || (this.words[leaf]! & 3) === 0) return 0;
+    return this.words[leaf + 1]! * TWO_POW_32 + ((this.words[leaf]! & 0xffff_f000) >>> 0) + (iova & 0xfff);
+  }
+
+  /** Frees every table below the root. */
+  clear(): void {
+    const capacity = this.free.length;
+    this.words.fill(0, 0, ENTRIES * 2);
+    for (let i = 0; i < capacity - 1; i++) this.free[i] = capacity - 1 - i;
+    this.freeTop = capacity - 1;
+  }
+
+  private leafSlot(iova: number): number {
+    let table = 0;
+    for (let shift = 39; shift > 12; shift -= 9) {
+      const next = this.words[(table * ENTRIES + (Math.floor(iova / 2 ** shift) & 511)) * 2]!;
+      if (next === 0) return -1;
+      table = next;
+    }
+    return (table * ENTRIES + ((iova >>> 12) & 511)) * 2;
+  }
+}
