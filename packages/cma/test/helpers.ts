@@ -1,5 +1,9 @@
 import { createMachine, type Machine } from '@socmem/hw-sim';
+import { bootMemory, type MemorySystem } from '../src/boot';
+import type { Cma } from '../src/cma/cma';
+import { cmaDeclareContiguous } from '../src/cma/cma-declare';
 import { BuddyAllocator, type BuddyAllocatorOptions } from '../src/mm/buddy-allocator';
+import { MovableMemory } from '../src/mm/movable-memory';
 
 /** A machine with `banks` of RAM, no hw-sim page allocator, and a buddy allocator owning all of it. */
 export function bootBuddy(
@@ -19,11 +23,6 @@ export function bootBuddy(
 }
 
 export const MiB = 1 << 20;
-
-import { bootMemory, type MemorySystem } from '../src/boot';
-import type { Cma } from '../src/cma/cma';
-import { cmaDeclareContiguous } from '../src/cma/cma-declare';
-import { MovableMemory } from '../src/mm/movable-memory';
 
 /** A 64 MiB machine at 0x4000_0000 with one fixed CMA area "test". */
 export function bootCma(

@@ -141,4 +141,5 @@ for (const cacheEnabled of [false, true]) {
   cases.push(mapCase(cacheEnabled, raw), unmapCase(cacheEnabled, raw), blockCase(cacheEnabled, raw));
 }
 cases.push(iovaToPhysCase(false, raw), iovaToPhysCase(true, raw));
-runBenchSuite('io-pgtable', cases);
+// Long runs: each body maps 1M pages, so a short window would measure the JIT warming up.
+runBenchSuite('io-pgtable', cases, 1500);

@@ -5,6 +5,8 @@
  */
 const ENTRIES = 512;
 const TWO_POW_32 = 0x1_0000_0000;
+/** 2^-39, 2^-30, 2^-21: the input-address scale of levels 0, 1 and 2. */
+const LEVEL_SCALE = new Float64Array([2 ** -39, 2 ** -30, 2 ** -21]);
 
 export class RawRadixTable {
   /** Two u32 words per entry, `capacity` tables of 512 entries. */
@@ -22,8 +24,8 @@ export class RawRadixTable {
   /** Maps one 4K page (table 0 is the root). Returns false when it is already mapped. */
   map(iova: number, pa: number): boolean {
     let table = 0;
-    for (let shift = 39; shift > 12; shift -= 9) {
-      const at = (table * ENTRIES + (Math.floor(iova / 2 ** shift) & 511)) * 2;
+    for (let level = 0; level < 3; level++) {
+      const at = (table * ENTRIES + (Math.floor(iova * LEVEL_SCALE[level]!) & 511)) * 2;
       let next = this.words[at]!;
       if (next === 0) {
         next = this.free[--this.freeTop]!;
@@ -65,8 +67,8 @@ export class RawRadixTable {
 
   private leafSlot(iova: number): number {
     let table = 0;
-    for (let shift = 39; shift > 12; shift -= 9) {
-      const next = this.words[(table * ENTRIES + (Math.floor(iova / 2 ** shift) & 511)) * 2]!;
+    for (let level = 0; level < 3; level++) {
+      const next = this.words[(table * ENTRIES + (Math.floor(iova * LEVEL_SCALE[level]!) & 511)) * 2]!;
       if (next === 0) return -1;
       table = next;
     }

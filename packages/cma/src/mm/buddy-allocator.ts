@@ -10,25 +10,17 @@ import {
   defaultOrders,
   MAX_NR_ZONES,
   MIGRATE_MOVABLE,
-  migratetypeIsMergeable,
   ZONE_DMA32,
   ZONE_NAMES,
   ZONE_NORMAL,
 } from './constants';
 import { FreeArea } from './free-area';
 import { freeOnePage, freeReservedRange } from './free-one-page';
-import { frameLeakReport } from './leak-report';
 import { __GFP_DMA32, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
+import { frameLeakReport } from './leak-report';
 import { Migrator } from './migrate';
 import { OwnerRegistry } from './owner-registry';
-import {
-  PageFrames,
-  PB_MIGRATE_ISOLATE_BIT,
-  PG_ALLOCATED,
-  PG_BUDDY,
-  PG_HEAD,
-  PG_RESERVED,
-} from './page-frames';
+import { PageFrames, PG_ALLOCATED, PG_HEAD } from './page-frames';
 import { PageblockOps } from './pageblock-ops';
 import { Rmqueue } from './rmqueue';
 

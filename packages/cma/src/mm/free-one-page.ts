@@ -1,18 +1,32 @@
+import type { BuddyAllocator } from './buddy-allocator';
 import { migratetypeIsMergeable } from './constants';
 import type { FreeArea } from './free-area';
-import type { BuddyAllocator } from './buddy-allocator';
-import { PB_MIGRATE_ISOLATE_BIT, PG_BUDDY, PG_RESERVED, type PageFrames } from './page-frames';
+import { type PageFrames, PB_MIGRATE_ISOLATE_BIT, PG_BUDDY, PG_RESERVED } from './page-frames';
 
 /**
  * `__free_one_page`: merges the block with free buddies of equal order (never across pageblocks
  * of differing types unless both are mergeable; the buddy's pageblocks then take this type)
  * and puts the result on the free list of its pageblock's type.
  */
-export function freeOnePage(frames: PageFrames, area: FreeArea, maxPageOrder: number, index: number, order: number): void {
-const pbOrder = frames.pageblockOrder;
+export function freeOnePage(
+  frames: PageFrames,
+  area: FreeArea,
+  maxPageOrder: number,
+  index: number,
+  order: number,
+): void {
+  const pbOrder = frames.pageblockOrder;
+  const blockFlags = frames.pageblock[index >>> pbOrder]!;
+  if (order > pbOrder && !samePageblockFlags(frames, index, order)) {
+    // `split_large_buddy`: a block over pageblocks of differing types is freed pageblock by
+    // pageblock, so each piece lands on its own type's list.
+    for (let piece = index; piece < index + 2 ** order; piece += 2 ** pbOrder) {
+      freeOnePage(frames, area, maxPageOrder, piece, pbOrder);
+    }
+    return;
+  }
   let pfn = frames.pfnOf(index);
   const span = frames.spanOf(pfn)!;
-  const blockFlags = frames.pageblock[index >>> pbOrder]!;
   while (order < maxPageOrder) {
     const size = 1 << order;
     // pfn & size is exact for pfns below 2^53 (ToInt32 keeps the low 32 bits).
@@ -26,11 +40,7 @@ const pbOrder = frames.pageblockOrder;
       const buddyFlags = frames.pageblock[buddy >>> pbOrder]!;
       if (buddyFlags !== blockFlags) {
         const isolated = ((buddyFlags | blockFlags) & PB_MIGRATE_ISOLATE_BIT) !== 0;
-        if (
-          isolated ||
-          !migratetypeIsMergeable(buddyFlags) ||
-          !migratetypeIsMergeable(blockFlags)
-        )
+        if (isolated || !migratetypeIsMergeable(buddyFlags) || !migratetypeIsMergeable(blockFlags))
           break;
         retype = true;
       }
@@ -44,6 +54,15 @@ const pbOrder = frames.pageblockOrder;
     order++;
   }
   area.add(index, order, frames.effectiveType(index >>> pbOrder), span.zone);
+}
+
+function samePageblockFlags(frames: PageFrames, index: number, order: number): boolean {
+  const pbOrder = frames.pageblockOrder;
+  const first = frames.pageblock[index >>> pbOrder];
+  for (let block = (index >>> pbOrder) + 1; block < (index + 2 ** order) >>> pbOrder; block++) {
+    if (frames.pageblock[block] !== first) return false;
+  }
+  return true;
 }
 
 /** Frees every still-reserved frame of [startPfn, endPfn) in the largest aligned blocks. */

@@ -1,6 +1,6 @@
 import type { LeakReportEntry } from '@socmem/hw-sim';
 import type { OwnerRegistry } from './owner-registry';
-import { PG_ALLOCATED, PG_HEAD, type PageFrames } from './page-frames';
+import { type PageFrames, PG_ALLOCATED, PG_HEAD } from './page-frames';
 
 /** Pages still allocated, grouped by owner tag and sorted by it; one allocation per PG_HEAD frame. */
 export function frameLeakReport(frames: PageFrames, owners: OwnerRegistry): LeakReportEntry[] {
@@ -14,6 +14,10 @@ export function frameLeakReport(frames: PageFrames, owners: OwnerRegistry): Leak
     if ((flags & PG_HEAD) !== 0) allocations.set(owner, (allocations.get(owner) ?? 0) + 1);
   }
   return [...pages.entries()]
-    .map(([owner, count]) => ({ owner: owners.name(owner), pages: count, allocations: allocations.get(owner) ?? 0 }))
+    .map(([owner, count]) => ({
+      owner: owners.name(owner),
+      pages: count,
+      allocations: allocations.get(owner) ?? 0,
+    }))
     .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
 }

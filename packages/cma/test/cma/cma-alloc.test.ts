@@ -124,6 +124,22 @@ describe('cmaAlloc takes memory back from movable pages (alloc_contig_range)', (
     expect(cmaEvents).toEqual(['alloc_start@-1', 'alloc_busy_retry@42000', 'alloc_finish@42200']);
   });
 
+  it('bits are claimed before migration: an allocation during the migration sees the range busy', () => {
+    const { mm, cma } = bootCma({ size: 4 * MiB });
+    const { memory, pages } = fillWithMovable(mm);
+    freeOutside(memory, pages, 0x42000, 0x42400, 2048);
+    let inner = -1;
+    const stop = mm.machine.trace.subscribe((event) => {
+      // First migration target allocation inside the outer cma_alloc (lock dropped, bits claimed).
+      if (inner < 0 && event.kind === 'alloc' && event.owner === 'anon') inner = cmaAlloc(cma, 16, 0);
+    });
+    const outer = cmaAlloc(cma, 512, 0);
+    stop();
+    expect(outer).toBe(0x42000);
+    expect(inner).toBe(0x42200); // bits 0..511 were taken; bit 512 starts the next pageblock
+    mm.checkInvariants();
+  });
+
   it('an extra reference (get_page) blocks migration like a pin', () => {
     const { mm, cma } = bootCma({ size: 2 * MiB });
     const { memory, pages } = fillWithMovable(mm);

@@ -25,6 +25,19 @@ describe('allocContigRange on ordinary memory', () => {
     buddy.checkInvariants();
   });
 
+  it('freeing a range over pageblocks of two types splits it per pageblock (split_large_buddy)', () => {
+    const { buddy } = bootBuddy();
+    buddy.pageblocks.setPageblockType(1, MIGRATE_CMA);
+    allocContigRange(buddy, 0x40000, 0x40400, MIGRATE_MOVABLE, buddy.owners.id('c'), GFP_KERNEL);
+    freeContigRange(buddy, 0x40000, 1024);
+    // MOVABLE and CMA halves may not merge: two order-9 blocks on their own lists.
+    expect(buddy.frames.order[0]).toBe(9);
+    expect(buddy.frames.listType[0]).toBe(MIGRATE_MOVABLE);
+    expect(buddy.frames.order[512]).toBe(9);
+    expect(buddy.frames.listType[512]).toBe(MIGRATE_CMA);
+    buddy.checkInvariants();
+  });
+
   it('migrates movable pages out of the range, contents intact', () => {
     const { buddy, machine } = bootBuddy([{ base: 0x4000_0000, size: 16 * MiB }], { cache: true });
     const memory = new MovableMemory(buddy, 'page-cache');

@@ -7,6 +7,12 @@ export {
   type DecoderLimits,
   decodeContextBank,
 } from './smmu-v2/context-decoder';
+export {
+  MATCH_CONFLICT,
+  NO_MATCH,
+  type SmmuGeometry,
+  SmmuGlobalRegisters,
+} from './smmu-v2/global-registers';
 export * from './smmu-v2/registers';
 export { ArmSmmuV2, ArmSmmuV2Counters, type ArmSmmuV2Options } from './smmu-v2/smmu-v2';
 export * from './sysmmu/registers';

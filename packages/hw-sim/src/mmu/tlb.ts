@@ -109,12 +109,24 @@ export class Tlb {
    * walkReads 0) and returns true.
    */
   lookup(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
+    if (this.activeCount === 1) {
+      // One page size present: probe the hinted way directly.
+      const shift = this.activeShifts[0]!;
+      const page = pageNumber(inputAddress, shift);
+      const slot = this.hint[page & this.hintMask]!;
+      const tag = this.asidTag[slot]!;
+      if (
+        this.key[slot] === page * 64 + shift &&
+        this.vmid[slot] === vmid &&
+        (tag === GLOBAL || tag === asid)
+      ) {
+        this.hit(slot, inputAddress, page, shift, asid, vmid, out);
+        return true;
+      }
+    }
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
-      const page =
-        inputAddress < TWO_POW_32 && shift < 32
-          ? inputAddress >>> shift
-          : Math.floor(inputAddress / POW2[shift]!);
+      const page = pageNumber(inputAddress, shift);
       const slot = this.findSlot(page, shift, asid, vmid);
       if (slot >= 0) {
         this.hit(slot, inputAddress, page, shift, asid, vmid, out);
@@ -137,10 +149,7 @@ export class Tlb {
     // present, the hinted way holds the page, nobody tracing.
     if (this.activeCount === 1 && !this.trace.active) {
       const shift = this.activeShifts[0]!;
-      const page =
-        inputAddress < TWO_POW_32 && shift < 32
-          ? inputAddress >>> shift
-          : Math.floor(inputAddress / POW2[shift]!);
+      const page = pageNumber(inputAddress, shift);
       const slot = this.hint[page & this.hintMask]!;
       const tag = this.asidTag[slot]!;
       if (
@@ -160,10 +169,7 @@ export class Tlb {
   private lookupPaSlow(asid: number, vmid: number, inputAddress: number, access: number): number {
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
-      const page =
-        inputAddress < TWO_POW_32 && shift < 32
-          ? inputAddress >>> shift
-          : Math.floor(inputAddress / POW2[shift]!);
+      const page = pageNumber(inputAddress, shift);
       const slot = this.findSlot(page, shift, asid, vmid);
       if (slot < 0) continue;
       this.counters.hits++;
@@ -479,4 +485,11 @@ function clearFault(out: TranslationResult): void {
   out.faultStatus = 0;
   out.faultAccess = 0;
   out.faultDescriptorAddress = -1;
+}
+
+/** floor(inputAddress / 2^shift), with integer shifts for 32-bit addresses. */
+function pageNumber(inputAddress: number, shift: number): number {
+  return inputAddress < TWO_POW_32 && shift < 32
+    ? inputAddress >>> shift
+    : Math.floor(inputAddress / POW2[shift]!);
 }

@@ -23,6 +23,7 @@ import {
   type Bus,
   createMachine,
   type Machine,
+  type MachineConfig,
 } from '@socmem/hw-sim';
 
 export const SMMU_BASE = 0x2000_0000;
@@ -50,8 +51,11 @@ export interface SmmuRig {
   setCb64(bank: number, offset: number, value: bigint): void;
 }
 
-export function smmuRig(options: ArmSmmuV2Options = {}): SmmuRig {
-  const machine = createMachine();
+export function smmuRig(
+  options: ArmSmmuV2Options = {},
+  machineConfig: MachineConfig = {},
+): SmmuRig {
+  const machine = createMachine(machineConfig);
   const smmu = new ArmSmmuV2(machine, options);
   machine.bus.mapMmio(SMMU_BASE, smmu.mmioSize, smmu);
   const bus = machine.bus;

@@ -77,7 +77,11 @@ export function armLpaeMapPages(
       0,
     );
   }
-  armLpaeProtToPte(data.kind, data.quirks, prot, data.prot);
+  // The attribute bits depend on prot and the fixed quirks only: encode once per prot value.
+  if (prot !== data.protFor) {
+    armLpaeProtToPte(data.kind, data.quirks, prot, data.prot);
+    data.protFor = prot;
+  }
   data.installedCount = 0;
   try {
     return mapWalk(data, iova, paddr, pgsize, pgcount);

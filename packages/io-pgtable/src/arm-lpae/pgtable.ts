@@ -60,8 +60,9 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   readonly invBlockSize = new Float64Array(ARM_LPAE_MAX_LEVELS + 1);
   readonly indexMask = new Int32Array(ARM_LPAE_MAX_LEVELS + 1);
 
-  /** Scratch prot descriptor of the current map call. */
+  /** Leaf attribute bits of the current map call, and the prot value they encode (-1: none). */
   readonly prot = new PteHalves();
+  protFor = -1;
   /** Tables installed by the current map call, undone if it fails (parent entry, table). */
   readonly installedPtep = new Float64Array(ARM_LPAE_MAX_LEVELS);
   readonly installedTable = new Float64Array(ARM_LPAE_MAX_LEVELS);

@@ -31,7 +31,7 @@ export function readContextBank(bank: SmmuContextBank, at: number): number {
     case R.ARM_SMMU_CB_PAR + 4:
       return bank.parHi;
     case R.ARM_SMMU_CB_FSR:
-      return bank.fsr;
+      return bank.fsrValue;
     case R.ARM_SMMU_CB_FAR:
       return bank.farLo;
     case R.ARM_SMMU_CB_FAR + 4:
@@ -88,10 +88,10 @@ export function writeContextBank(bank: SmmuContextBank, at: number, value: numbe
       bank.mair1 = value;
       return;
     case R.ARM_SMMU_CB_FSR:
-      bank.fsr = (bank.fsr & ~value) >>> 0; // write 1 to clear
+      bank.fsr = (bank.fsr & ~value) >>> 0; // write 1 to clear (FORMAT is read-only)
       return;
     case R.ARM_SMMU_CB_FSRRESTORE:
-      bank.fsr = value;
+      bank.fsr = (value & ~(3 << R.ARM_SMMU_FSR_FORMAT_SHIFT)) >>> 0;
       return;
     case R.ARM_SMMU_CB_FAR:
       bank.farLo = value;

@@ -54,7 +54,10 @@ export class SmmuContextBank {
   mair1 = 0;
   parLo = 0;
   parHi = 0;
+  /** FSR fault and status bits (W1C); FORMAT is added on read, see {@link fsrValue}. */
   fsr = 0;
+  /** FSR.FORMAT of the recorded fault: 0 short descriptor, 1 AArch32 LPAE, 2 AArch64. */
+  fsrFormat = 0;
   farLo = 0;
   farHi = 0;
   fsynr0 = 0;
@@ -143,6 +146,7 @@ export class SmmuContextBank {
       this.fsr = (this.fsr | R.ARM_SMMU_FSR_MULTI) >>> 0;
     } else {
       this.fsr = (this.fsr | FSR_BIT[kind]) >>> 0;
+      this.fsrFormat = this.decoded.fsrFormat;
       this.farLo = low32(iova);
       this.farHi = high32(iova);
       let syndrome = out.faultLevel & R.ARM_SMMU_FSYNR0_PLVL_MASK;
@@ -162,6 +166,12 @@ export class SmmuContextBank {
       this.stalledLevel = out.faultLevel;
     }
     return !outstanding && (this.sctlr & R.ARM_SMMU_SCTLR_CFIE) !== 0;
+  }
+
+  /** FSR as software reads it: the recorded bits plus FORMAT [10:9] while a fault is recorded. */
+  get fsrValue(): number {
+    if ((this.fsr & FSR_RECORDED) === 0) return this.fsr;
+    return (this.fsr | (this.fsrFormat << R.ARM_SMMU_FSR_FORMAT_SHIFT)) >>> 0;
   }
 
   /** Ends a terminated stall: `out` carries the original fault again. */
