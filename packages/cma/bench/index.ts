@@ -9,6 +9,7 @@ import {
   GFP_KERNEL,
   MovableMemory,
 } from '../src/index';
+import { bitmapBenchCases, bitmapBenchSink } from './bitmap';
 
 const MiB = 1 << 20;
 
@@ -108,4 +109,6 @@ function cmaMigrationCase(): BenchCase {
   };
 }
 
-runBenchSuite('cma', [orderZeroCase(), cmaMigrationCase()]);
+runBenchSuite('cma', [orderZeroCase(), cmaMigrationCase(), ...bitmapBenchCases]);
+// Reading the sink keeps the bitmap searches observable (not optimised away).
+if (bitmapBenchSink() === 0x7fff_ffff) console.log('');

@@ -129,9 +129,13 @@ describe('cmaAlloc takes memory back from movable pages (alloc_contig_range)', (
     const { memory, pages } = fillWithMovable(mm);
     freeOutside(memory, pages, 0x42000, 0x42400, 2048);
     let inner = -1;
+    let started = false;
     const stop = mm.machine.trace.subscribe((event) => {
       // First migration target allocation inside the outer cma_alloc (lock dropped, bits claimed).
-      if (inner < 0 && event.kind === 'alloc' && event.owner === 'anon') inner = cmaAlloc(cma, 16, 0);
+      if (!started && event.kind === 'alloc' && event.owner === 'anon') {
+        started = true;
+        inner = cmaAlloc(cma, 16, 0);
+      }
     });
     const outer = cmaAlloc(cma, 512, 0);
     stop();

@@ -72,6 +72,7 @@ export class DmaEngine implements MmioDevice {
   private lastFault: TransferFault | null = null;
   private faultOnDestination = false;
   private running = false;
+  private readonly detachResume: (() => void) | undefined;
   private resumeRequested = false;
 
   constructor(machine: Machine, options: DmaEngineOptions) {
@@ -79,11 +80,16 @@ export class DmaEngine implements MmioDevice {
     this.master = new BusMaster(machine, options);
     this.clock = machine.clock;
     this.autoRun = options.autoRun ?? false;
-    this.master.iommu?.onResume((streamId) => {
+    this.detachResume = this.master.iommu?.onResume((streamId) => {
       if (streamId !== this.master.streamId || this.jobState !== 'stalled' || !this.autoRun) return;
       if (this.running) this.resumeRequested = true;
       else this.run();
     });
+  }
+
+  /** Stops listening to the IOMMU (an engine that is thrown away should be disposed). */
+  dispose(): void {
+    this.detachResume?.();
   }
 
   /** The job's state. */

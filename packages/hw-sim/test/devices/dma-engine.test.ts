@@ -131,6 +131,20 @@ describe('DmaEngine direct API', () => {
     expect(ramBytes(machine, RAM + 0x4000, 0x3000)).toEqual(pattern(0x3000));
   });
 
+  it('a disposed engine no longer listens to the IOMMU', () => {
+    const machine = createMachine();
+    const iommu = new FakeIommu();
+    iommu.map(0x0, RAM, 0x2000);
+    iommu.stallPages.add(1);
+    const engine = new DmaEngine(machine, { name: 'dma0', iommu, autoRun: true });
+    engine.startFill(0x0, 7, 0x2000);
+    expect(engine.run()).toBe('stalled');
+    engine.dispose();
+    iommu.release(0);
+    expect(engine.state).toBe('stalled');
+    expect(engine.run()).toBe('done');
+  });
+
   it('abort ends a stalled job with the ABORTED error', () => {
     const machine = createMachine();
     const iommu = new FakeIommu();

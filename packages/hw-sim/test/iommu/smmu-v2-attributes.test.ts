@@ -162,6 +162,29 @@ describe('SMMUv2 register file', () => {
     const copied = new Uint8Array(0x3000);
     rig.machine.ram.read(RAM + 0x10_0000, copied);
     expect([copied[0], copied[0x1000], copied[0x1fff], copied[0x2000]]).toEqual([0x99, 0, 0, 0x99]);
-    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_TF);
+    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe((2 << 9) | ARM_SMMU_FSR_TF);
+  });
+});
+
+describe('SMMUv2 block translations', () => {
+  it('a transfer inside a 2 MiB block needs one translation; it stops at the block end on a fault', () => {
+    const rig = smmuRig();
+    const tables = new Lpae4kTables(rig.bus, 1);
+    // Level-2 block descriptor: type 0b01 (ARM ARM D8.3.1), same attributes as a page.
+    tables.write(tables.slot(0x20_0000, 2), RAM + 0x20_0000, (S1_PAGE & ~3) | 1);
+    programS1Context(rig, { bank: 0, group: 0, streamId: 1, ttbr: tables.root, asid: 1 });
+    const data = new Uint8Array(0x10_0000).map((_, index) => index & 0xff);
+    rig.machine.ram.write(RAM + 0x20_1000, data);
+    const master = new BusMaster(rig.machine, { name: 'dev', streamId: 1, iommu: rig.smmu });
+    const buffer = new Uint8Array(0x10_0000);
+    expect(master.read(0x20_1000, buffer).complete).toBe(true);
+    expect(buffer).toEqual(data);
+    expect(master.counters.translations).toBe(1);
+    const crossing = master.read(0x3f_f000, new Uint8Array(0x2000));
+    expect(crossing).toMatchObject({
+      bytes: 0x1000,
+      fault: { kind: 'translation', address: 0x40_0000, level: 2 },
+    });
+    expect(master.counters.translations).toBe(3);
   });
 });

@@ -27,6 +27,9 @@ import {
   smmuRig,
 } from './smmu-fixture';
 
+/** FSR.FORMAT [10:9] = 0b10: the faulting context uses AArch64 descriptors. */
+const A64 = 2 << 9;
+
 const HIGH_RAM = 0x8_8000_0000;
 
 interface FaultRig {
@@ -74,7 +77,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       fault: { kind: 'translation', address: 0x40_1010, level: 3 },
     });
     expect(faultRegisters(rig)).toEqual({
-      fsr: ARM_SMMU_FSR_TF,
+      fsr: A64 | ARM_SMMU_FSR_TF,
       far: 0x40_1010,
       fsynr0: 3 | (1 << 5),
       cbfrsynra: 0x33,
@@ -86,7 +89,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     const { rig, master, interrupts } = faultRig();
     master.read(0x4000_0000, new Uint8Array(8));
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_TF,
+      fsr: A64 | ARM_SMMU_FSR_TF,
       far: 0x4000_0000,
       fsynr0: 1 | (1 << 5),
     });
@@ -102,7 +105,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       level: 3,
     });
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_AFF,
+      fsr: A64 | ARM_SMMU_FSR_AFF,
       far: 0x1000,
       fsynr0: 3 | (1 << 5),
     });
@@ -119,7 +122,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       level: 3,
     });
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_PF,
+      fsr: A64 | ARM_SMMU_FSR_PF,
       far: 0x2ff0,
       fsynr0: 3 | (1 << 4) | (1 << 5),
     });
@@ -135,7 +138,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       level: 3,
     });
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_ASF,
+      fsr: A64 | ARM_SMMU_FSR_ASF,
       far: 0x3000,
       fsynr0: 3 | (1 << 5),
     });
@@ -152,7 +155,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       level: 3,
     });
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_EF,
+      fsr: A64 | ARM_SMMU_FSR_EF,
       far: 0x60_0000,
       fsynr0: 3 | (1 << 5) | (1 << 10),
     });
@@ -164,7 +167,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     master.read(0x1000, new Uint8Array(4));
     master.write(0x9000, new Uint8Array(4));
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_MULTI) >>> 0,
+      fsr: (A64 | ARM_SMMU_FSR_TF | ARM_SMMU_FSR_MULTI) >>> 0,
       far: 0x1000,
       fsynr0: 1 | (1 << 5),
     });
@@ -174,7 +177,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
     expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe(0);
     master.write(0x9000, new Uint8Array(4));
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: ARM_SMMU_FSR_TF,
+      fsr: A64 | ARM_SMMU_FSR_TF,
       far: 0x9000,
       fsynr0: 1 | (1 << 4) | (1 << 5),
     });
@@ -192,7 +195,7 @@ describe('SMMUv2 context faults set FSR, FAR, FSYNR0 exactly and raise the inter
       0,
       new Uint8Array(1),
     );
-    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_TF);
+    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(A64 | ARM_SMMU_FSR_TF);
     expect(interrupts).toBe(0);
   });
 });
@@ -225,7 +228,7 @@ describe('SMMUv2 stall mode (SCTLR.CFCFG=1) and RESUME', () => {
     expect(engine.run()).toBe('stalled');
     expect(engine.bytesDone).toBe(0x2000);
     expect(faultRegisters(rig)).toMatchObject({
-      fsr: (ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0,
+      fsr: (A64 | ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0,
       far: 0x10_2000,
       fsynr0: 3 | (1 << 5),
     });
@@ -258,7 +261,7 @@ describe('SMMUv2 stall mode (SCTLR.CFCFG=1) and RESUME', () => {
     expect(engine.bytesDone).toBe(0x2000);
     expect(errors).toEqual([{ kind: 'translation', address: 0x10_2000, level: 3 }]);
     // FSR still holds the record until software clears it.
-    expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe((ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0);
+    expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe((A64 | ARM_SMMU_FSR_TF | ARM_SMMU_FSR_SS) >>> 0);
   });
 
   it('a handler that fixes the table and resumes from the interrupt completes without a visible stall', () => {

@@ -174,7 +174,8 @@ describe('SMMUv2 context formats translate end to end', () => {
     const master = route(rig, 0, 2);
     expect(readByte(master, 0x8000_1abc)).toBe(0x5c);
     expect(readByte(master, 0x8000_2000)).toBe('translation');
-    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_TF);
+    // FSR.FORMAT [10:9] = 0b01: AArch32 long descriptors.
+    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe((1 << 9) | ARM_SMMU_FSR_TF);
     // AArch32 TLBIVA operand: VA[31:12] | ASID[7:0].
     tables.mapPage(0x8000_1000, RAM);
     expect(readByte(master, 0x8000_1000)).toBe(0x5c);
@@ -205,7 +206,7 @@ describe('SMMUv2 context formats translate end to end', () => {
     expect(readByte(master, 0x100f_ffff)).toBe(0);
     expect(readByte(master, 0x2000_1000)).toBe(0x55);
     expect(readByte(master, 0x2000_2000)).toBe('access-flag');
-    expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_AFF);
+    expect(rig.cb(1, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_AFF); // FORMAT 0b00: short descriptors
     expect(rig.cb(1, ARM_SMMU_CB_FSYNR0)).toBe(2 | (1 << 5));
   });
 
@@ -245,7 +246,7 @@ describe('SMMUv2 context formats translate end to end', () => {
     rig.setCb(0, ARM_SMMU_CB_SCTLR, SCTLR_ON);
     const master = route(rig, 0, 1);
     expect(readByte(master, 0x1000)).toBe('translation');
-    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe(ARM_SMMU_FSR_TF);
+    expect(rig.cb(0, ARM_SMMU_CB_FSR)).toBe((2 << 9) | ARM_SMMU_FSR_TF);
     expect(rig.smmu.walker.counters.walks).toBe(0);
   });
 });

@@ -171,7 +171,11 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
    */
   walkStart(iova: number, size: number): number {
     const level = this.memoLevel;
-    if (level > 0 && size <= this.blockSize[level]! && Math.floor(iova * this.invBlockSize[level - 1]!) === this.memoKey) {
+    if (
+      level > 0 &&
+      size <= this.blockSize[level]! &&
+      Math.floor(iova * this.invBlockSize[level - 1]!) === this.memoKey
+    ) {
       return level;
     }
     return this.startLevel;

@@ -165,6 +165,18 @@ describe('output addresses', () => {
     expect(ops.iovaToPhys(0x7_1234)).toBe(pa + 0x1234);
   });
 
+  test('4 TiB level-1 block (64K granule, oas 52): iovaToPhys combines offsets above 4 GiB', () => {
+    const machine = testMachine();
+    const ops = allocOps(
+      IoPgtableFmt.ARM_64_LPAE_S2,
+      lpaeCfg(machine, { pgsizeBitmap: SZ_64K + SZ_512M + 2 ** 42, ias: 52, oas: 52 }),
+    );
+    expect(ops.cfg.pgsizeBitmap).toBe(SZ_64K + SZ_512M + 2 ** 42);
+    expect(ops.mapPages(2 ** 42, 2 ** 51, 2 ** 42, 1, RW)).toBe(2 ** 42);
+    expect(ops.iovaToPhys(2 ** 42 + 0x123_4567_89ab)).toBe(2 ** 51 + 0x123_4567_89ab);
+    expect(ops.unmapPages(2 ** 42, 2 ** 42, 1)).toBe(2 ** 42);
+  });
+
   test('table descriptors: next-level address | type 3, no attributes', () => {
     const machine = testMachine();
     const ops = allocOps(IoPgtableFmt.ARM_64_LPAE_S1, lpaeCfg(machine));
