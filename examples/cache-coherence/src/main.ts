@@ -23,7 +23,9 @@ function say(text: string): void {
 function check(what: string, actual: string, expected: string): void {
   const ok = actual === expected;
   if (!ok) failures++;
-  say(`    ${ok ? 'ok  ' : 'FAIL'} ${what}: ${JSON.stringify(actual)}${ok ? '' : ` (expected ${JSON.stringify(expected)})`}`);
+  say(
+    `    ${ok ? 'ok  ' : 'FAIL'} ${what}: ${JSON.stringify(actual)}${ok ? '' : ` (expected ${JSON.stringify(expected)})`}`,
+  );
 }
 
 function cpuWriteText(machine: Machine, pa: number, text: string): void {
@@ -44,7 +46,9 @@ function deviceReadText(machine: Machine, coherent: boolean, pa: number): string
 }
 
 function deviceWriteText(machine: Machine, coherent: boolean, pa: number, text: string): void {
-  machine.devicePort(coherent ? 'gpu' : 'dma0', { coherent }).write(pa, encoder.encode(text.padEnd(32, '\0')));
+  machine
+    .devicePort(coherent ? 'gpu' : 'dma0', { coherent })
+    .write(pa, encoder.encode(text.padEnd(32, '\0')));
 }
 
 say('socmem demo: a CPU and a DMA device sharing a buffer');
@@ -71,10 +75,18 @@ check('CPU reads', cpuReadText(machine, BUFFER), 'hello CPU');
 
 say('5. the same exchange with a coherent device: no maintenance needed');
 cpuWriteText(machine, BUFFER + 64, 'snooped');
-check('coherent device reads the dirty CPU line', deviceReadText(machine, true, BUFFER + 64), 'snooped');
+check(
+  'coherent device reads the dirty CPU line',
+  deviceReadText(machine, true, BUFFER + 64),
+  'snooped',
+);
 cpuReadText(machine, BUFFER + 64);
 deviceWriteText(machine, true, BUFFER + 64, 'written by device');
-check('CPU reads what the coherent device wrote', cpuReadText(machine, BUFFER + 64), 'written by device');
+check(
+  'CPU reads what the coherent device wrote',
+  cpuReadText(machine, BUFFER + 64),
+  'written by device',
+);
 
 const counters = machine.counters();
 say(

@@ -33,7 +33,8 @@ export function coreBenchCases(): BenchCase[] {
         work: words,
         run: () => {
           let sum = 0;
-          for (let index = 0; index < words; index++) sum = (sum + bus.read32(base + index * 4)) | 0;
+          for (let index = 0; index < words; index++)
+            sum = (sum + bus.read32(base + index * 4)) | 0;
           sink ^= sum;
         },
       },
@@ -75,7 +76,8 @@ export function coreBenchCases(): BenchCase[] {
         work: 4096,
         run: () => {
           let sum = 0;
-          for (let index = 0; index < 4096; index++) sum = (sum + cachedMachine.cpu.read32(base + index * 4)) | 0;
+          for (let index = 0; index < 4096; index++)
+            sum = (sum + cachedMachine.cpu.read32(base + index * 4)) | 0;
           sink ^= sum;
         },
       },
@@ -112,7 +114,8 @@ export function coreBenchCases(): BenchCase[] {
         work: words,
         run: () => {
           let sum = 0;
-          for (let index = 0; index < words; index++) sum = (sum + ram.read32(base + index * 4)) | 0;
+          for (let index = 0; index < words; index++)
+            sum = (sum + ram.read32(base + index * 4)) | 0;
           sink ^= sum;
         },
       },

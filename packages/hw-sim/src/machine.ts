@@ -57,14 +57,20 @@ export class Machine {
 
   constructor(config: MachineConfig = {}) {
     this.seed = config.seed ?? 1;
-    if (!Number.isInteger(this.seed)) throw new SocmemError('EINVAL', `machine: seed ${this.seed} is not an integer`);
+    if (!Number.isInteger(this.seed))
+      throw new SocmemError('EINVAL', `machine: seed ${this.seed} is not an integer`);
     this.rng = new SeededRng(this.seed);
     this.trace = new TraceStream(this.clock);
     this.failPoints = new FailPoints(this.rng.fork('fail-points'), this.trace);
     this.diagnostics = new Diagnostics(this.clock, this.trace);
     this.ram = new Ram(config.ram ?? DEFAULT_RAM);
     this.bus = new Bus(this.ram, this.trace);
-    this.cache = new DataCache(config.cache ?? {}, this.bus, this.rng.fork('data-cache'), this.trace);
+    this.cache = new DataCache(
+      config.cache ?? {},
+      this.bus,
+      this.rng.fork('data-cache'),
+      this.trace,
+    );
     this.cpu = new Cpu(this.bus, this.cache);
     this.allocator = null;
     const range = config.pageAllocator ?? defaultAllocatorRange(this.ram);
@@ -83,7 +89,8 @@ export class Machine {
 
   /** The machine's page allocator. Throws ENODEV when none was configured or installed. */
   get pageAllocator(): PageAllocator {
-    if (this.allocator === null) throw new SocmemError('ENODEV', 'machine: no page allocator configured');
+    if (this.allocator === null)
+      throw new SocmemError('ENODEV', 'machine: no page allocator configured');
     return this.allocator;
   }
 

@@ -1,6 +1,29 @@
 export { allocIoPgtableOps, freeIoPgtableOps } from './alloc';
 export { armLpaeInitFns } from './arm-lpae/init';
 export { ARM_LPAE_MAIR, ARM_MALI_LPAE_MEMATTR } from './arm-lpae/registers';
+export { ArmV7sIoPgtable } from './arm-v7s/arm-v7s-io-pgtable';
+export { ARM_V7S_NMRR, ARM_V7S_PRRR, armV7sInitFns } from './arm-v7s/init';
+export { dumpIoPgtable, dumpIoPgtableOps } from './dump/dump';
+export {
+  formatAttributes,
+  formatIoPgtableMapping,
+  formatIoPgtableMappings,
+  formatIoPgtableTree,
+  formatSize,
+} from './dump/format';
+export { DUMP_DEFAULT_MAIR, resolveDumpGeometry } from './dump/geometry';
+export { MemoryImageReader } from './dump/memory-image';
+export type {
+  DescriptorReader,
+  DumpIoPgtableOptions,
+  IoPgtableDump,
+  IoPgtableDumpAttributes,
+  IoPgtableDumpEntry,
+  IoPgtableDumpError,
+  IoPgtableDumpGeometry,
+  IoPgtableDumpMapping,
+  IoPgtableDumpTable,
+} from './dump/types';
 export {
   type ArmLpaeS1Cfg,
   type ArmLpaeS1Tcr,

@@ -38,8 +38,16 @@ export const IO_PGTABLE_QUIRK_NO_WARN = 1 << 9;
 export interface IommuFlushOps {
   tlbFlushAll(cookie: unknown): void;
   tlbFlushWalk(iova: number, size: number, granule: number, cookie: unknown): void;
-  /** Optional, as in Linux (`io_pgtable_tlb_add_page` checks for it). */
-  tlbAddPage?(gather: IommuIotlbGather, iova: number, granule: number, cookie: unknown): void;
+  /**
+   * Optional, as in Linux (`io_pgtable_tlb_add_page` checks for it). The gather is null when
+   * the caller passed none: v7s still reports every cleared entry then, LPAE does not.
+   */
+  tlbAddPage?(
+    gather: IommuIotlbGather | null,
+    iova: number,
+    granule: number,
+    cookie: unknown,
+  ): void;
 }
 
 /** Stage-1 TCR fields (`arm_lpae_s1_cfg.tcr`), unpacked as Linux keeps them. */
@@ -130,7 +138,12 @@ export interface IoPgtableOps {
    */
   mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number;
   /** Unmaps and returns the bytes unmapped (0 on the conditions where Linux returns 0). */
-  unmapPages(iova: number, pgsize: number, pgcount: number, gather?: IommuIotlbGather | null): number;
+  unmapPages(
+    iova: number,
+    pgsize: number,
+    pgcount: number,
+    gather?: IommuIotlbGather | null,
+  ): number;
   /** The physical address `iova` maps to, or 0 when unmapped. */
   iovaToPhys(iova: number): number;
 }

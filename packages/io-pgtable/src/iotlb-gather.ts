@@ -21,5 +21,5 @@ export function iommuIotlbGatherInit(gather: IommuIotlbGather): void {
 
 /** `iommu_iotlb_gather_queued`. */
 export function iommuIotlbGatherQueued(gather: IommuIotlbGather | null | undefined): boolean {
-  return gather !== null && gather !== undefined && gather.queued;
+  return gather?.queued === true;
 }

@@ -66,7 +66,11 @@ function figure(kind: BenchKind, unitsPerNs: number): number {
  * Runs a package's benchmarks, prints every figure beside its same-run baseline with the
  * ratio and target, and writes `bench-results/<suite>.json` at the repository root.
  */
-export function runBenchSuite(suite: string, cases: readonly BenchCase[], minMs = 400): BenchResult[] {
+export function runBenchSuite(
+  suite: string,
+  cases: readonly BenchCase[],
+  minMs = 400,
+): BenchResult[] {
   const results: BenchResult[] = [];
   console.log(`\n${suite} benchmarks (node ${process.version})`);
   for (const benchCase of cases) {
@@ -79,7 +83,8 @@ export function runBenchSuite(suite: string, cases: readonly BenchCase[], minMs 
     let targetMet: boolean | null = null;
     if (target !== null) {
       const ratioMet =
-        target.ratio === undefined || (benchCase.kind === 'time' ? ratio <= target.ratio : ratio >= target.ratio);
+        target.ratio === undefined ||
+        (benchCase.kind === 'time' ? ratio <= target.ratio : ratio >= target.ratio);
       const absoluteMet =
         target.absolute === undefined ||
         (benchCase.kind === 'time' ? value <= target.absolute : value >= target.absolute);
@@ -104,7 +109,10 @@ export function runBenchSuite(suite: string, cases: readonly BenchCase[], minMs 
   }
   const directory = join(process.cwd(), '..', '..', 'bench-results');
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, `${suite.replace(/[^a-z0-9-]/gi, '_')}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    join(directory, `${suite.replace(/[^a-z0-9-]/gi, '_')}.json`),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
   return results;
 }
 

@@ -39,7 +39,9 @@ export function workspacePackages(group: 'packages' | 'examples' | 'tools'): Wor
     .map((entry) => join(parent, entry))
     .filter((directory) => existsSync(join(directory, 'package.json')))
     .map((directory) => {
-      const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as WorkspacePackage['manifest'];
+      const manifest = JSON.parse(
+        readFileSync(join(directory, 'package.json'), 'utf8'),
+      ) as WorkspacePackage['manifest'];
       return { name: manifest.name, directory, manifest };
     });
 }

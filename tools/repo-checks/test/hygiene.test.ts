@@ -4,14 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, relativeToRoot, typeScriptFiles, workspacePackages } from '../src/workspace';
 
 const packages = workspacePackages('packages');
-const everyWorkspace = [...packages, ...workspacePackages('examples'), ...workspacePackages('tools')];
+const everyWorkspace = [
+  ...packages,
+  ...workspacePackages('examples'),
+  ...workspacePackages('tools'),
+];
 
 describe('package hygiene (CONTRIBUTING.md)', () => {
   for (const pkg of packages) {
     it(`${pkg.name} stands alone: README, tests, benchmarks, exports, sideEffects false`, () => {
       expect(existsSync(join(pkg.directory, 'README.md'))).toBe(true);
       expect(existsSync(join(pkg.directory, 'bench', 'index.ts'))).toBe(true);
-      expect(typeScriptFiles(join(pkg.directory, 'test')).some((file) => file.endsWith('.test.ts'))).toBe(true);
+      expect(
+        typeScriptFiles(join(pkg.directory, 'test')).some((file) => file.endsWith('.test.ts')),
+      ).toBe(true);
       expect(pkg.manifest.sideEffects).toBe(false);
       const exports = pkg.manifest.exports as Record<string, Record<string, unknown>>;
       expect(Object.keys(exports['.']!)[0]).toBe('@socmem/source');
@@ -23,10 +29,14 @@ describe('test hygiene', () => {
   it('no focused, skipped, todo or empty tests anywhere', () => {
     const offenders: string[] = [];
     for (const pkg of everyWorkspace) {
-      for (const file of typeScriptFiles(pkg.directory).filter((path) => path.endsWith('.test.ts'))) {
+      for (const file of typeScriptFiles(pkg.directory).filter((path) =>
+        path.endsWith('.test.ts'),
+      )) {
         const source = readFileSync(file, 'utf8');
-        if (/\b(it|test|describe)\.(only|skip|todo)\(|\bx(it|describe)\(/.test(source)) offenders.push(relativeToRoot(file));
-        if (/\bit\(\s*['"`][^'"`]*['"`]\s*,\s*(async\s*)?\(\)\s*=>\s*\{\s*\}\s*\)/.test(source)) offenders.push(relativeToRoot(file));
+        if (/\b(it|test|describe)\.(only|skip|todo)\(|\bx(it|describe)\(/.test(source))
+          offenders.push(relativeToRoot(file));
+        if (/\bit\(\s*['"`][^'"`]*['"`]\s*,\s*(async\s*)?\(\)\s*=>\s*\{\s*\}\s*\)/.test(source))
+          offenders.push(relativeToRoot(file));
       }
     }
     expect(offenders).toEqual([]);
@@ -37,7 +47,8 @@ describe('test hygiene', () => {
     for (const pkg of packages) {
       for (const file of typeScriptFiles(join(pkg.directory, 'src'))) {
         const source = readFileSync(file, 'utf8');
-        if (/Math\.random\(|Date\.now\(|performance\.now\(/.test(source)) offenders.push(`${relativeToRoot(file)}: clock/random`);
+        if (/Math\.random\(|Date\.now\(|performance\.now\(/.test(source))
+          offenders.push(`${relativeToRoot(file)}: clock/random`);
         if (/:\s*any\b|as any\b|<any>/.test(source)) offenders.push(`${relativeToRoot(file)}: any`);
       }
     }

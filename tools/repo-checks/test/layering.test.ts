@@ -21,14 +21,19 @@ describe('layering (DESIGN.md: dependencies point strictly down hw-sim < io-pgta
     const allowed = new Set<string>(LAYERS.slice(0, Math.max(layer, 0)));
 
     it(`${pkg.name} declares only lower layers as dependencies`, () => {
-      for (const name of Object.keys({ ...pkg.manifest.dependencies, ...pkg.manifest.peerDependencies })) {
+      for (const name of Object.keys({
+        ...pkg.manifest.dependencies,
+        ...pkg.manifest.peerDependencies,
+      })) {
         if (!name.startsWith('@socmem/')) continue;
         expect(allowed.has(name), `${pkg.name} depends on ${name}`).toBe(true);
       }
     });
 
     it(`${pkg.name} source imports only lower layers it declares`, () => {
-      const declared = new Set(Object.keys({ ...pkg.manifest.dependencies, ...pkg.manifest.peerDependencies }));
+      const declared = new Set(
+        Object.keys({ ...pkg.manifest.dependencies, ...pkg.manifest.peerDependencies }),
+      );
       const tooling = new Set(Object.keys(pkg.manifest.devDependencies ?? {}));
       const violations: string[] = [];
       for (const file of typeScriptFiles(pkg.directory)) {
@@ -46,10 +51,10 @@ describe('layering (DESIGN.md: dependencies point strictly down hw-sim < io-pgta
   }
 
   it('detects violations (the checker itself works)', () => {
-    expect(socmemImports(`import { x } from '@socmem/cma';\nimport type { Y } from "@socmem/hw-sim/sub";\nconst z = await import('@socmem/vcm');`)).toEqual([
-      '@socmem/cma',
-      '@socmem/hw-sim',
-      '@socmem/vcm',
-    ]);
+    expect(
+      socmemImports(
+        `import { x } from '@socmem/cma';\nimport type { Y } from "@socmem/hw-sim/sub";\nconst z = await import('@socmem/vcm');`,
+      ),
+    ).toEqual(['@socmem/cma', '@socmem/hw-sim', '@socmem/vcm']);
   });
 });

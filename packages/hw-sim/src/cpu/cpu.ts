@@ -131,7 +131,10 @@ export class Cpu {
       const offset = at & LINE_MASK;
       const chunk = Math.min(CACHE_LINE_SIZE - offset, length - done);
       const slot = this.cache.slotFor(at, chunk === CACHE_LINE_SIZE);
-      data.set(src.subarray(srcOffset + done, srcOffset + done + chunk), slot * CACHE_LINE_SIZE + offset);
+      data.set(
+        src.subarray(srcOffset + done, srcOffset + done + chunk),
+        slot * CACHE_LINE_SIZE + offset,
+      );
       this.cache.markDirty(slot);
       done += chunk;
     }

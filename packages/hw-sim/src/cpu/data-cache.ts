@@ -1,9 +1,9 @@
+import { isPowerOfTwo } from '../bits';
 import { InvariantError } from '../errors/invariant-error';
 import { SocmemError } from '../errors/socmem-error';
 import type { Bus } from '../memory/bus';
 import type { SeededRng } from '../observability/rng';
 import type { TraceStream } from '../observability/trace';
-import { isPowerOfTwo } from '../bits';
 
 /** Geometry of the CPU data cache. Lines are always 64 bytes. */
 export interface DataCacheConfig {
@@ -57,10 +57,16 @@ export class DataCache {
     const size = config.size ?? 32 * 1024;
     const ways = config.ways ?? 4;
     if (!isPowerOfTwo(size) || size < CACHE_LINE_SIZE) {
-      throw new SocmemError('EINVAL', `data cache: size ${size} is not a power of two of at least 64 bytes`);
+      throw new SocmemError(
+        'EINVAL',
+        `data cache: size ${size} is not a power of two of at least 64 bytes`,
+      );
     }
     if (!isPowerOfTwo(ways) || ways * CACHE_LINE_SIZE > size) {
-      throw new SocmemError('EINVAL', `data cache: ways ${ways} is not a power of two that fits ${size} bytes`);
+      throw new SocmemError(
+        'EINVAL',
+        `data cache: ways ${ways} is not a power of two that fits ${size} bytes`,
+      );
     }
     this.ways = ways;
     this.sets = size / CACHE_LINE_SIZE / ways;
@@ -103,8 +109,10 @@ export class DataCache {
     const slot = this.chooseVictim(first);
     this.evict(slot);
     const linePa = line * CACHE_LINE_SIZE;
-    if (this.trace.active) this.trace.emit('cache', { op: 'miss', pa: linePa, size: CACHE_LINE_SIZE });
-    if (!wholeLineWrite) this.bus.read(linePa, this.data, slot * CACHE_LINE_SIZE, CACHE_LINE_SIZE, 'cpu');
+    if (this.trace.active)
+      this.trace.emit('cache', { op: 'miss', pa: linePa, size: CACHE_LINE_SIZE });
+    if (!wholeLineWrite)
+      this.bus.read(linePa, this.data, slot * CACHE_LINE_SIZE, CACHE_LINE_SIZE, 'cpu');
     tags[slot] = line;
     return slot;
   }
@@ -175,7 +183,8 @@ export class DataCache {
     for (let slot = 0; slot < this.tags.length; slot++) {
       const line = this.tags[slot]!;
       if (line === INVALID) {
-        if (this.dirty[slot] !== 0) throw new InvariantError('data cache', `invalid slot ${slot} is dirty`);
+        if (this.dirty[slot] !== 0)
+          throw new InvariantError('data cache', `invalid slot ${slot} is dirty`);
         continue;
       }
       if (seen.has(line)) throw new InvariantError('data cache', `line ${line} cached twice`);
@@ -186,7 +195,13 @@ export class DataCache {
     }
   }
 
-  private maintain(pa: number, size: number, clean: boolean, invalidate: boolean, op: 'clean' | 'invalidate' | 'clean-invalidate'): void {
+  private maintain(
+    pa: number,
+    size: number,
+    clean: boolean,
+    invalidate: boolean,
+    op: 'clean' | 'invalidate' | 'clean-invalidate',
+  ): void {
     if (!Number.isSafeInteger(pa) || pa < 0 || !Number.isSafeInteger(size) || size < 0) {
       throw new SocmemError('EINVAL', `data cache: bad ${op} range ${pa} + ${size}`);
     }
@@ -224,12 +239,14 @@ export class DataCache {
 
   private find(line: number): number {
     const first = (line & this.setMask) * this.ways;
-    for (let slot = first; slot < first + this.ways; slot++) if (this.tags[slot] === line) return slot;
+    for (let slot = first; slot < first + this.ways; slot++)
+      if (this.tags[slot] === line) return slot;
     return -1;
   }
 
   private chooseVictim(first: number): number {
-    for (let slot = first; slot < first + this.ways; slot++) if (this.tags[slot] === INVALID) return slot;
+    for (let slot = first; slot < first + this.ways; slot++)
+      if (this.tags[slot] === INVALID) return slot;
     return first + this.rng.nextBelow(this.ways);
   }
 
@@ -237,7 +254,8 @@ export class DataCache {
     const line = this.tags[slot]!;
     if (line === INVALID) return;
     this.counters.evictions++;
-    if (this.trace.active) this.trace.emit('cache', { op: 'evict', pa: line * CACHE_LINE_SIZE, size: CACHE_LINE_SIZE });
+    if (this.trace.active)
+      this.trace.emit('cache', { op: 'evict', pa: line * CACHE_LINE_SIZE, size: CACHE_LINE_SIZE });
     if (this.dirty[slot] === 1) this.writeBack(slot);
     this.tags[slot] = INVALID;
   }
@@ -245,7 +263,8 @@ export class DataCache {
   private writeBack(slot: number): void {
     const linePa = this.tags[slot]! * CACHE_LINE_SIZE;
     this.counters.writebacks++;
-    if (this.trace.active) this.trace.emit('cache', { op: 'writeback', pa: linePa, size: CACHE_LINE_SIZE });
+    if (this.trace.active)
+      this.trace.emit('cache', { op: 'writeback', pa: linePa, size: CACHE_LINE_SIZE });
     this.bus.write(linePa, this.data, slot * CACHE_LINE_SIZE, CACHE_LINE_SIZE, 'cpu');
     this.dirty[slot] = 0;
   }

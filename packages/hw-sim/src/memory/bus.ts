@@ -31,21 +31,38 @@ export class Bus {
 
   /** Maps a device's registers at [base, base + size). Both must be 4 KiB aligned. */
   mapMmio(base: number, size: number, device: MmioDevice): MmioRegion {
-    if (!Number.isSafeInteger(base) || base < 0 || base % 4096 !== 0 || base + size > MAX_PHYS_ADDR) {
-      throw new SocmemError('EINVAL', `bus: MMIO base ${hex(base)} for ${device.name} is not a 4 KiB aligned physical address`);
+    if (
+      !Number.isSafeInteger(base) ||
+      base < 0 ||
+      base % 4096 !== 0 ||
+      base + size > MAX_PHYS_ADDR
+    ) {
+      throw new SocmemError(
+        'EINVAL',
+        `bus: MMIO base ${hex(base)} for ${device.name} is not a 4 KiB aligned physical address`,
+      );
     }
     if (!Number.isSafeInteger(size) || size <= 0 || size % 4096 !== 0) {
-      throw new SocmemError('EINVAL', `bus: MMIO size ${size} for ${device.name} is not a positive multiple of 4 KiB`);
+      throw new SocmemError(
+        'EINVAL',
+        `bus: MMIO size ${size} for ${device.name} is not a positive multiple of 4 KiB`,
+      );
     }
     const end = base + size;
     for (const bank of this.ram.banks) {
       if (base < bank.end && end > bank.base) {
-        throw new SocmemError('EBUSY', `bus: MMIO ${device.name} at ${hex(base)} overlaps RAM bank ${bank.name}`);
+        throw new SocmemError(
+          'EBUSY',
+          `bus: MMIO ${device.name} at ${hex(base)} overlaps RAM bank ${bank.name}`,
+        );
       }
     }
     for (const region of this.regions) {
       if (base < region.end && end > region.base) {
-        throw new SocmemError('EBUSY', `bus: MMIO ${device.name} at ${hex(base)} overlaps ${region.device.name}`);
+        throw new SocmemError(
+          'EBUSY',
+          `bus: MMIO ${device.name} at ${hex(base)} overlaps ${region.device.name}`,
+        );
       }
     }
     const region: MmioRegion = { base, size, end, device };
@@ -157,13 +174,25 @@ export class Bus {
   }
 
   /** Bulk read of RAM (MMIO does not take bulk transfers). */
-  read(pa: number, dst: Uint8Array, dstOffset = 0, length = dst.length - dstOffset, initiator = 'cpu'): void {
+  read(
+    pa: number,
+    dst: Uint8Array,
+    dstOffset = 0,
+    length = dst.length - dstOffset,
+    initiator = 'cpu',
+  ): void {
     this.ram.read(pa, dst, dstOffset, length);
     this.countRead(pa, length, initiator);
   }
 
   /** Bulk write of RAM. Nothing is written when any byte of the range is not RAM. */
-  write(pa: number, src: Uint8Array, srcOffset = 0, length = src.length - srcOffset, initiator = 'cpu'): void {
+  write(
+    pa: number,
+    src: Uint8Array,
+    srcOffset = 0,
+    length = src.length - srcOffset,
+    initiator = 'cpu',
+  ): void {
     this.ram.write(pa, src, srcOffset, length);
     this.countWrite(pa, length, initiator);
   }
@@ -201,7 +230,12 @@ export class Bus {
   private unmapped(access: 'read' | 'write', pa: number, size: number): BusError {
     for (const region of this.regions) {
       if (pa >= region.base && pa < region.end) {
-        return new BusError(access, pa, size, `MMIO ${region.device.name} takes only aligned 32-bit accesses`);
+        return new BusError(
+          access,
+          pa,
+          size,
+          `MMIO ${region.device.name} takes only aligned 32-bit accesses`,
+        );
       }
     }
     return new BusError(access, pa, size, 'no RAM or MMIO at this address');

@@ -163,19 +163,31 @@ export class RamBank {
       throw new InvariantError(`ram bank ${this.name}`, 'the shared zero frame was written');
     }
     if (touched !== this.touchedFrames) {
-      throw new InvariantError(`ram bank ${this.name}`, `touchedFrames ${this.touchedFrames}, counted ${touched}`);
+      throw new InvariantError(
+        `ram bank ${this.name}`,
+        `touchedFrames ${this.touchedFrames}, counted ${touched}`,
+      );
     }
   }
 
   private readUnaligned32(pa: number): number {
     return (
-      (this.read8(pa) | (this.read8(pa + 1) << 8) | (this.read8(pa + 2) << 16) | (this.read8(pa + 3) << 24)) >>> 0
+      (this.read8(pa) |
+        (this.read8(pa + 1) << 8) |
+        (this.read8(pa + 2) << 16) |
+        (this.read8(pa + 3) << 24)) >>>
+      0
     );
   }
 
   private materialize(frame: number): { bytes: Uint8Array; words: Uint32Array } {
     if (frame >= this.frameWords.length) {
-      throw new BusError('write', this.base + frame * FRAME_SIZE, 1, `outside bank ${this.name} (${hex(this.base)}+${hex(this.size)})`);
+      throw new BusError(
+        'write',
+        this.base + frame * FRAME_SIZE,
+        1,
+        `outside bank ${this.name} (${hex(this.base)}+${hex(this.size)})`,
+      );
     }
     const bytes = new Uint8Array(FRAME_SIZE);
     const words = new Uint32Array(bytes.buffer);

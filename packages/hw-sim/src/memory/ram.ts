@@ -34,7 +34,10 @@ export class Ram {
       const previous = banks[index - 1]!;
       const bank = banks[index]!;
       if (bank.base < previous.end) {
-        throw new SocmemError('EBUSY', `ram: bank ${bank.name} at ${hex(bank.base)} overlaps ${previous.name}`);
+        throw new SocmemError(
+          'EBUSY',
+          `ram: bank ${bank.name} at ${hex(bank.base)} overlaps ${previous.name}`,
+        );
       }
     }
     this.banks = banks;
@@ -84,19 +87,25 @@ export class Ram {
   /** Copies [pa, pa + length) into `dst` at `dstOffset`; the range may span adjacent banks. */
   read(pa: number, dst: Uint8Array, dstOffset = 0, length = dst.length - dstOffset): void {
     this.requireRange(pa, length, 'read');
-    this.forEachBankChunk(pa, length, (bank, at, done, chunk) => bank.read(at, dst, dstOffset + done, chunk));
+    this.forEachBankChunk(pa, length, (bank, at, done, chunk) =>
+      bank.read(at, dst, dstOffset + done, chunk),
+    );
   }
 
   /** Copies `length` bytes of `src` from `srcOffset` to `pa`. Nothing is written if any byte is outside RAM. */
   write(pa: number, src: Uint8Array, srcOffset = 0, length = src.length - srcOffset): void {
     this.requireRange(pa, length, 'write');
-    this.forEachBankChunk(pa, length, (bank, at, done, chunk) => bank.write(at, src, srcOffset + done, chunk));
+    this.forEachBankChunk(pa, length, (bank, at, done, chunk) =>
+      bank.write(at, src, srcOffset + done, chunk),
+    );
   }
 
   /** Sets [pa, pa + length) to `value`. */
   fill(pa: number, value: number, length: number): void {
     this.requireRange(pa, length, 'write');
-    this.forEachBankChunk(pa, length, (bank, at, _done, chunk) => bank.fill(at, value & 0xff, chunk));
+    this.forEachBankChunk(pa, length, (bank, at, _done, chunk) =>
+      bank.fill(at, value & 0xff, chunk),
+    );
   }
 
   /**
@@ -139,7 +148,9 @@ export class Ram {
       } else if (chunk === FRAME_SIZE) {
         dstBank.frameBytesForWrite(dst).set(srcBytes);
       } else {
-        dstBank.frameBytesForWrite(dst).set(srcBytes.subarray(srcOffset, srcOffset + chunk), dst % FRAME_SIZE);
+        dstBank
+          .frameBytesForWrite(dst)
+          .set(srcBytes.subarray(srcOffset, srcOffset + chunk), dst % FRAME_SIZE);
       }
       done += chunk;
     }
@@ -162,7 +173,8 @@ export class Ram {
 
   private bankOrThrow(pa: number, size: number, access: 'read' | 'write'): RamBank {
     const bank = this.findBank(pa);
-    if (bank === null || pa + size > bank.end) throw new BusError(access, pa, size, 'no RAM bank contains this address');
+    if (bank === null || pa + size > bank.end)
+      throw new BusError(access, pa, size, 'no RAM bank contains this address');
     return bank;
   }
 
@@ -187,9 +199,15 @@ function validateBank(name: string, base: number, size: number): void {
     throw new SocmemError('EINVAL', `ram: bank ${name} base ${hex(base)} is not 4 KiB aligned`);
   }
   if (!Number.isSafeInteger(size) || size <= 0 || size % FRAME_SIZE !== 0) {
-    throw new SocmemError('EINVAL', `ram: bank ${name} size ${size} is not a positive multiple of 4 KiB`);
+    throw new SocmemError(
+      'EINVAL',
+      `ram: bank ${name} size ${size} is not a positive multiple of 4 KiB`,
+    );
   }
   if (base + size > MAX_PHYS_ADDR) {
-    throw new SocmemError('ERANGE', `ram: bank ${name} ends at ${hex(base + size)}, above the 52-bit physical limit`);
+    throw new SocmemError(
+      'ERANGE',
+      `ram: bank ${name} ends at ${hex(base + size)}, above the 52-bit physical limit`,
+    );
   }
 }

@@ -66,7 +66,10 @@ export class FailPoints {
   /** Arms `name` with a policy, replacing any earlier one. */
   arm(name: string, policy: FailPolicy): void {
     if ('nth' in policy && (!Number.isSafeInteger(policy.nth) || policy.nth < 1)) {
-      throw new SocmemError('EINVAL', `fail point ${name}: nth must be an integer >= 1, got ${policy.nth}`);
+      throw new SocmemError(
+        'EINVAL',
+        `fail point ${name}: nth must be an integer >= 1, got ${policy.nth}`,
+      );
     }
     if ('probability' in policy && !(policy.probability >= 0 && policy.probability <= 1)) {
       throw new SocmemError(

@@ -49,7 +49,10 @@ export class SimplePageAllocator implements PageAllocator {
     const pageSize = config.pageSize ?? 4096;
     this.name = config.name ?? 'simple-page-allocator';
     if (config.base % pageSize !== 0 || config.size % pageSize !== 0 || config.size <= 0) {
-      throw new SocmemError('EINVAL', `${this.name}: range ${hex(config.base)}+${hex(config.size)} is not page aligned`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: range ${hex(config.base)}+${hex(config.size)} is not page aligned`,
+      );
     }
     this.pageSize = pageSize;
     this.base = config.base;
@@ -70,10 +73,16 @@ export class SimplePageAllocator implements PageAllocator {
 
   allocPages(order: number, owner: string): number {
     if (!Number.isInteger(order) || order < 0 || order > SIMPLE_MAX_ORDER) {
-      throw new SocmemError('EINVAL', `${this.name}: order ${order} is outside 0..${SIMPLE_MAX_ORDER}`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: order ${order} is outside 0..${SIMPLE_MAX_ORDER}`,
+      );
     }
     if (this.deps.failPoints.shouldFail('page-alloc')) {
-      throw new SocmemError('ENOMEM', `${this.name}: page-alloc fail point (order ${order}, owner ${owner})`);
+      throw new SocmemError(
+        'ENOMEM',
+        `${this.name}: page-alloc fail point (order ${order}, owner ${owner})`,
+      );
     }
     const count = 2 ** order;
     const blockBytes = count * this.pageSize;
@@ -83,7 +92,11 @@ export class SimplePageAllocator implements PageAllocator {
       const aligned = Math.ceil(pa / blockBytes) * blockBytes;
       return (aligned - this.base) / this.pageSize;
     };
-    for (let index = alignedStart(this.lowestFree); index + count <= this.used.length; index += count) {
+    for (
+      let index = alignedStart(this.lowestFree);
+      index + count <= this.used.length;
+      index += count
+    ) {
       const busy = this.firstUsed(index, count);
       if (busy < 0) return this.take(index, order, owner);
       index = alignedStart(busy + 1) - count;
@@ -95,10 +108,16 @@ export class SimplePageAllocator implements PageAllocator {
     const index = (pa - this.base) / this.pageSize;
     const allocation = this.allocations.get(index);
     if (allocation === undefined) {
-      throw new SocmemError('EINVAL', `${this.name}: ${hex(pa)} is not the start of an allocated block`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: ${hex(pa)} is not the start of an allocated block`,
+      );
     }
     if (allocation.order !== order) {
-      throw new SocmemError('EINVAL', `${this.name}: ${hex(pa)} was allocated with order ${allocation.order}, freed with ${order}`);
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: ${hex(pa)} was allocated with order ${allocation.order}, freed with ${order}`,
+      );
     }
     const count = 2 ** order;
     this.used.fill(0, index, index + count);
@@ -106,7 +125,13 @@ export class SimplePageAllocator implements PageAllocator {
     this.usedPages -= count;
     if (index < this.lowestFree) this.lowestFree = index;
     if (this.deps.trace.active) {
-      this.deps.trace.emit('alloc', { op: 'free', allocator: this.name, pa, order, owner: allocation.owner });
+      this.deps.trace.emit('alloc', {
+        op: 'free',
+        allocator: this.name,
+        pa,
+        order,
+        owner: allocation.owner,
+      });
     }
   }
 
@@ -143,22 +168,26 @@ export class SimplePageAllocator implements PageAllocator {
         throw new InvariantError(this.name, `block at page ${start} is not naturally aligned`);
       }
       for (let index = start; index < start + count; index++) {
-        if (expected[index] !== 0) throw new InvariantError(this.name, `page ${index} allocated twice`);
+        if (expected[index] !== 0)
+          throw new InvariantError(this.name, `page ${index} allocated twice`);
         expected[index] = 1;
       }
       pages += count;
     }
     for (let index = 0; index < expected.length; index++) {
-      if (expected[index] !== this.used[index]) throw new InvariantError(this.name, `page ${index} used map disagrees`);
+      if (expected[index] !== this.used[index])
+        throw new InvariantError(this.name, `page ${index} used map disagrees`);
       if (index < this.lowestFree && this.used[index] === 0) {
         throw new InvariantError(this.name, `page ${index} is free below the lowest-free hint`);
       }
     }
-    if (pages !== this.usedPages) throw new InvariantError(this.name, `usedPages ${this.usedPages}, counted ${pages}`);
+    if (pages !== this.usedPages)
+      throw new InvariantError(this.name, `usedPages ${this.usedPages}, counted ${pages}`);
   }
 
   private firstUsed(index: number, count: number): number {
-    for (let page = index + count - 1; page >= index; page--) if (this.used[page] !== 0) return page;
+    for (let page = index + count - 1; page >= index; page--)
+      if (this.used[page] !== 0) return page;
     return -1;
   }
 
@@ -169,8 +198,10 @@ export class SimplePageAllocator implements PageAllocator {
     this.used.fill(1, index, index + count);
     this.allocations.set(index, { order, owner });
     this.usedPages += count;
-    while (this.lowestFree < this.used.length && this.used[this.lowestFree] !== 0) this.lowestFree++;
-    if (this.deps.trace.active) this.deps.trace.emit('alloc', { op: 'alloc', allocator: this.name, pa, order, owner });
+    while (this.lowestFree < this.used.length && this.used[this.lowestFree] !== 0)
+      this.lowestFree++;
+    if (this.deps.trace.active)
+      this.deps.trace.emit('alloc', { op: 'alloc', allocator: this.name, pa, order, owner });
     return pa;
   }
 }

@@ -1,5 +1,3 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import {
   bigIntToHalves,
   halvesToBigInt,
@@ -9,6 +7,8 @@ import {
   joinHalves,
   low32,
 } from '@socmem/hw-sim';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 describe('u32 halves', () => {
   it('split and join addresses up to 52 bits exactly', () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { BusError, createMachine, type MmioDevice } from '@socmem/hw-sim';
+import { describe, expect, it } from 'vitest';
 
 class RegisterFile implements MmioDevice {
   readonly name = 'timer';
@@ -47,7 +47,9 @@ describe('Bus and MMIO', () => {
     const machine = createMachine();
     machine.bus.mapMmio(0x1c11_0000, 0x1000, new RegisterFile());
     expect(() => machine.bus.read32(0x1c11_0002)).toThrow(BusError);
-    expect(() => machine.bus.read8(0x1c11_0000)).toThrow(/MMIO timer takes only aligned 32-bit accesses/);
+    expect(() => machine.bus.read8(0x1c11_0000)).toThrow(
+      /MMIO timer takes only aligned 32-bit accesses/,
+    );
     expect(() => machine.bus.write16(0x1c11_0000, 1)).toThrow(BusError);
     expect(() => machine.bus.read(0x1c11_0000, new Uint8Array(8))).toThrow(BusError);
     expect(() => machine.bus.read64(0x1c11_0000)).toThrow(/timer has no 64-bit registers/);
@@ -87,7 +89,9 @@ describe('Bus and MMIO', () => {
     const machine = createMachine();
     machine.bus.mapMmio(0x1c11_0000, 0x1000, new RegisterFile());
     expect(() => machine.bus.mapMmio(0x1c11_0000, 0x1000, new RegisterFile())).toThrow(/EBUSY/);
-    expect(() => machine.bus.mapMmio(0x4000_0000, 0x1000, new RegisterFile())).toThrow(/EBUSY: .*overlaps RAM bank dram0/);
+    expect(() => machine.bus.mapMmio(0x4000_0000, 0x1000, new RegisterFile())).toThrow(
+      /EBUSY: .*overlaps RAM bank dram0/,
+    );
     expect(() => machine.bus.mapMmio(0x1c12_0800, 0x1000, new RegisterFile())).toThrow(/EINVAL/);
     expect(() => machine.bus.mapMmio(0x1c12_0000, 0, new RegisterFile())).toThrow(/EINVAL/);
     machine.bus.unmapMmio(0x1c11_0000);
@@ -101,10 +105,19 @@ describe('Bus and MMIO', () => {
       machine.cpu.write32(0x4000_0000, 1);
       machine.devicePort('dma0').read(0x4000_0000, new Uint8Array(16));
     });
-    expect(events.map((event) => (event.kind === 'bus' ? [event.op, event.pa, event.size, event.initiator] : null))).toEqual([
+    expect(
+      events.map((event) =>
+        event.kind === 'bus' ? [event.op, event.pa, event.size, event.initiator] : null,
+      ),
+    ).toEqual([
       ['write', 0x4000_0000, 4, 'cpu'],
       ['read', 0x4000_0000, 16, 'dma0'],
     ]);
-    expect(machine.bus.counters).toMatchObject({ reads: 1, writes: 1, bytesRead: 16, bytesWritten: 4 });
+    expect(machine.bus.counters).toMatchObject({
+      reads: 1,
+      writes: 1,
+      bytesRead: 16,
+      bytesWritten: 4,
+    });
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import { CACHE_LINE_SIZE, createMachine, type Machine } from '@socmem/hw-sim';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const BUFFER = 0x4000_0000;
 
@@ -86,7 +86,8 @@ describe('CPU data cache: write-back, write-allocate, 64-byte lines', () => {
     for (let index = 0; index < 16; index++) machine.cpu.write32(BUFFER + index * 64, index + 1);
     machine.cache.flushAll();
     expect(machine.cache.validLines).toBe(0);
-    for (let index = 0; index < 16; index++) expect(ramWord(machine, BUFFER + index * 64)).toBe(index + 1);
+    for (let index = 0; index < 16; index++)
+      expect(ramWord(machine, BUFFER + index * 64)).toBe(index + 1);
   });
 
   it('switching the cache off flushes it; a cacheless CPU goes straight to RAM', () => {
@@ -119,7 +120,9 @@ describe('CPU data cache: write-back, write-allocate, 64-byte lines', () => {
 
   it('rejects bad geometry and bad maintenance ranges', () => {
     expect(() => createMachine({ cache: { size: 3000 } })).toThrow(/EINVAL: data cache: size 3000/);
-    expect(() => createMachine({ cache: { size: 4096, ways: 3 } })).toThrow(/EINVAL: data cache: ways 3/);
+    expect(() => createMachine({ cache: { size: 4096, ways: 3 } })).toThrow(
+      /EINVAL: data cache: ways 3/,
+    );
     const machine = machineWithCache();
     expect(() => machine.cache.clean(-1, 4)).toThrow(/EINVAL/);
   });
@@ -131,15 +134,30 @@ describe('CPU data cache: write-back, write-allocate, 64-byte lines', () => {
     // model accounts for them by reading the simulator's own residency, never its data.
     const words = 64; // 4 lines
     const action = fc.oneof(
-      fc.record({ op: fc.constant('cpuWrite' as const), word: fc.nat(words - 1), value: fc.nat(0xffff_ffff) }),
+      fc.record({
+        op: fc.constant('cpuWrite' as const),
+        word: fc.nat(words - 1),
+        value: fc.nat(0xffff_ffff),
+      }),
       fc.record({ op: fc.constant('cpuRead' as const), word: fc.nat(words - 1) }),
-      fc.record({ op: fc.constant('devWrite' as const), word: fc.nat(words - 1), value: fc.nat(0xffff_ffff) }),
+      fc.record({
+        op: fc.constant('devWrite' as const),
+        word: fc.nat(words - 1),
+        value: fc.nat(0xffff_ffff),
+      }),
       fc.record({ op: fc.constant('devRead' as const), word: fc.nat(words - 1) }),
-      fc.record({ op: fc.constantFrom('clean' as const, 'invalidate' as const, 'cleanInvalidate' as const), word: fc.nat(words - 1) }),
+      fc.record({
+        op: fc.constantFrom('clean' as const, 'invalidate' as const, 'cleanInvalidate' as const),
+        word: fc.nat(words - 1),
+      }),
     );
     fc.assert(
       fc.property(fc.array(action, { maxLength: 60 }), fc.nat(1000), (actions, seed) => {
-        const machine = createMachine({ seed, cache: { size: 128, ways: 2 }, pageAllocator: false });
+        const machine = createMachine({
+          seed,
+          cache: { size: 128, ways: 2 },
+          pageAllocator: false,
+        });
         const device = machine.devicePort('dev', { coherent: false });
         const ram = new Uint32Array(words);
         const cached = new Map<number, { data: Uint32Array; dirty: boolean }>();
@@ -197,7 +215,8 @@ describe('CPU data cache: write-back, write-allocate, 64-byte lines', () => {
         }
         machine.cache.flushAll();
         syncEvictions();
-        for (let word = 0; word < words; word++) expect(machine.ram.read32(BUFFER + word * 4)).toBe(ram[word]);
+        for (let word = 0; word < words; word++)
+          expect(machine.ram.read32(BUFFER + word * 4)).toBe(ram[word]);
       }),
       { seed: 11, numRuns: 200 },
     );

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { BusError, ERRNO, hex, InvariantError, isErrnoCode, SocmemError } from '@socmem/hw-sim';
+import { describe, expect, it } from 'vitest';
 
 describe('SocmemError', () => {
   it('carries the errno name, the positive POSIX number and a message naming the value', () => {
@@ -37,7 +37,10 @@ describe('SocmemError', () => {
     expect(SocmemError.isInstance(new Error('plain'))).toBe(false);
     expect(SocmemError.isInstance(null)).toBe(false);
     // A copy from another realm or package version has the same global-symbol marker.
-    const foreign = Object.assign(new Error('x'), { [Symbol.for('socmem.error')]: true, code: 'EBUSY' });
+    const foreign = Object.assign(new Error('x'), {
+      [Symbol.for('socmem.error')]: true,
+      code: 'EBUSY',
+    });
     expect(SocmemError.isInstance(foreign, 'EBUSY')).toBe(true);
   });
 

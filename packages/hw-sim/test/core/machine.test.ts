@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createMachine, DEFAULT_RAM, type TraceEvent } from '@socmem/hw-sim';
+import { describe, expect, it } from 'vitest';
 
 describe('createMachine', () => {
   it('gives a useful SoC with no configuration', () => {
@@ -24,7 +24,9 @@ describe('createMachine', () => {
   });
 
   it('rejects a page allocator range outside RAM and a non-integer seed', () => {
-    expect(() => createMachine({ pageAllocator: { base: 0x1000, size: 0x1000 } })).toThrow(/EFAULT/);
+    expect(() => createMachine({ pageAllocator: { base: 0x1000, size: 0x1000 } })).toThrow(
+      /EFAULT/,
+    );
     expect(() => createMachine({ seed: 1.5 })).toThrow(/EINVAL/);
   });
 

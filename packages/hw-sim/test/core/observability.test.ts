@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createMachine, SeededRng, type TraceEvent } from '@socmem/hw-sim';
+import { describe, expect, it } from 'vitest';
 
 describe('SeededRng', () => {
   it('gives the same sequence for the same seed and different ones for different seeds', () => {
@@ -36,7 +36,13 @@ describe('FailPoints', () => {
   it('fails exactly the nth call after arming, then disarms', () => {
     const { failPoints } = createMachine();
     failPoints.arm('site', { nth: 3 });
-    expect([1, 2, 3, 4, 5].map(() => failPoints.shouldFail('site'))).toEqual([false, false, true, false, false]);
+    expect([1, 2, 3, 4, 5].map(() => failPoints.shouldFail('site'))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
     expect(failPoints.calls('site')).toBe(5);
     expect(failPoints.failures('site')).toBe(1);
   });
@@ -67,7 +73,9 @@ describe('FailPoints', () => {
 
   it('rejects bad policies with EINVAL', () => {
     const { failPoints } = createMachine();
-    expect(() => failPoints.arm('x', { nth: 0 })).toThrow(/EINVAL: fail point x: nth must be an integer >= 1, got 0/);
+    expect(() => failPoints.arm('x', { nth: 0 })).toThrow(
+      /EINVAL: fail point x: nth must be an integer >= 1, got 0/,
+    );
     expect(() => failPoints.arm('x', { probability: 1.5 })).toThrow(/EINVAL/);
   });
 
@@ -87,7 +95,12 @@ describe('Diagnostics and trace', () => {
     machine.clock.advance(5);
     machine.diagnostics.warn('io-pgtable-arm', 'Unmap of a partial large IOPTE is not allowed');
     expect(machine.diagnostics.events).toEqual([
-      { kind: 'WARN', source: 'io-pgtable-arm', message: 'Unmap of a partial large IOPTE is not allowed', time: 5 },
+      {
+        kind: 'WARN',
+        source: 'io-pgtable-arm',
+        message: 'Unmap of a partial large IOPTE is not allowed',
+        time: 5,
+      },
     ]);
     expect(machine.diagnostics.take()).toHaveLength(1);
     expect(machine.diagnostics.events).toHaveLength(0);
@@ -119,9 +132,10 @@ describe('Diagnostics and trace', () => {
     });
     const kinds = new Set(events.map((event) => event.kind));
     expect(kinds).toEqual(new Set(['alloc', 'cache', 'bus']));
-    expect(events.filter((event) => event.kind === 'alloc').map((event) => event.kind === 'alloc' && event.op)).toEqual([
-      'alloc',
-      'free',
-    ]);
+    expect(
+      events
+        .filter((event) => event.kind === 'alloc')
+        .map((event) => event.kind === 'alloc' && event.op),
+    ).toEqual(['alloc', 'free']);
   });
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createMachine, type SimplePageAllocator, SocmemError } from '@socmem/hw-sim';
 import fc from 'fast-check';
-import { createMachine, SimplePageAllocator, SocmemError } from '@socmem/hw-sim';
+import { describe, expect, it } from 'vitest';
 
 const BASE = 0x4000_0000;
 
@@ -26,9 +26,11 @@ describe('SimplePageAllocator', () => {
     allocator.freePages(pa, 0);
     const again = allocator.allocPages(0, 'second');
     expect(again).toBe(pa);
-    for (let offset = 0; offset < 4096; offset += 4) expect(machine.cpu.read32(pa + offset)).toBe(0);
+    for (let offset = 0; offset < 4096; offset += 4)
+      expect(machine.cpu.read32(pa + offset)).toBe(0);
     machine.cache.flushAll();
-    for (let offset = 0; offset < 4096; offset += 4) expect(machine.ram.read32(pa + offset)).toBe(0);
+    for (let offset = 0; offset < 4096; offset += 4)
+      expect(machine.ram.read32(pa + offset)).toBe(0);
   });
 
   it('reports leaks by owner and forgets freed blocks', () => {
@@ -49,11 +51,17 @@ describe('SimplePageAllocator', () => {
   it('fails with ENOMEM when no aligned block is free, and EINVAL for bad orders and frees', () => {
     const { allocator } = setup(8);
     allocator.allocPages(0, 'x');
-    expect(() => allocator.allocPages(3, 'big')).toThrow(/ENOMEM: simple-page-allocator: no free block of order 3 for big/);
+    expect(() => allocator.allocPages(3, 'big')).toThrow(
+      /ENOMEM: simple-page-allocator: no free block of order 3 for big/,
+    );
     expect(() => allocator.allocPages(11, 'x')).toThrow(/EINVAL/);
     expect(() => allocator.allocPages(-1, 'x')).toThrow(/EINVAL/);
-    expect(() => allocator.freePages(BASE + 4096, 0)).toThrow(/EINVAL: .*not the start of an allocated block/);
-    expect(() => allocator.freePages(BASE, 1)).toThrow(/EINVAL: .*allocated with order 0, freed with 1/);
+    expect(() => allocator.freePages(BASE + 4096, 0)).toThrow(
+      /EINVAL: .*not the start of an allocated block/,
+    );
+    expect(() => allocator.freePages(BASE, 1)).toThrow(
+      /EINVAL: .*allocated with order 0, freed with 1/,
+    );
     expect(allocator.allocatedPages).toBe(1);
     allocator.checkInvariants();
   });
@@ -71,9 +79,15 @@ describe('SimplePageAllocator', () => {
   it('never hands out overlapping blocks (property, with invariants after every step)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.record({ alloc: fc.integer({ min: 0, max: 4 }) }), fc.record({ free: fc.nat(50) })), {
-          maxLength: 80,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.record({ alloc: fc.integer({ min: 0, max: 4 }) }),
+            fc.record({ free: fc.nat(50) }),
+          ),
+          {
+            maxLength: 80,
+          },
+        ),
         (operations) => {
           const { allocator } = setup(64);
           const live: Array<{ pa: number; order: number }> = [];
@@ -83,7 +97,9 @@ describe('SimplePageAllocator', () => {
                 const pa = allocator.allocPages(operation.alloc, 'p');
                 expect((pa - BASE) % (4096 * 2 ** operation.alloc)).toBe(0);
                 for (const other of live) {
-                  const overlaps = pa < other.pa + 4096 * 2 ** other.order && other.pa < pa + 4096 * 2 ** operation.alloc;
+                  const overlaps =
+                    pa < other.pa + 4096 * 2 ** other.order &&
+                    other.pa < pa + 4096 * 2 ** operation.alloc;
                   expect(overlaps).toBe(false);
                 }
                 live.push({ pa, order: operation.alloc });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import { BusError, createMachine, Ram, SocmemError } from '@socmem/hw-sim';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const GiB = 1024 ** 3;
 
@@ -85,14 +85,17 @@ describe('Ram', () => {
 
   it('rejects bad bank layouts with errno codes', () => {
     expect(() => new Ram([])).toThrow(/EINVAL/);
-    expect(() => new Ram([{ base: 0x1001, size: 0x1000 }])).toThrow(/EINVAL: ram: bank dram0 base 0x1001/);
+    expect(() => new Ram([{ base: 0x1001, size: 0x1000 }])).toThrow(
+      /EINVAL: ram: bank dram0 base 0x1001/,
+    );
     expect(() => new Ram([{ base: 0, size: 100 }])).toThrow(/EINVAL/);
     expect(() => new Ram([{ base: 2 ** 52 - 0x1000, size: 0x2000 }])).toThrow(/ERANGE/);
-    expect(() =>
-      new Ram([
-        { base: 0, size: 0x2000 },
-        { base: 0x1000, size: 0x2000 },
-      ]),
+    expect(
+      () =>
+        new Ram([
+          { base: 0, size: 0x2000 },
+          { base: 0x1000, size: 0x2000 },
+        ]),
     ).toThrow(/EBUSY/);
     try {
       new Ram([{ base: 0x1001, size: 0x1000 }]);
@@ -114,14 +117,23 @@ describe('Ram', () => {
     const operation = fc.oneof(
       fc.record({ kind: fc.constant('w8' as const), at: fc.nat(size - 1), value: fc.nat(255) }),
       fc.record({ kind: fc.constant('w16' as const), at: fc.nat(size - 2), value: fc.nat(0xffff) }),
-      fc.record({ kind: fc.constant('w32' as const), at: fc.nat(size - 4), value: fc.nat(0xffff_ffff) }),
+      fc.record({
+        kind: fc.constant('w32' as const),
+        at: fc.nat(size - 4),
+        value: fc.nat(0xffff_ffff),
+      }),
       fc.record({
         kind: fc.constant('fill' as const),
         at: fc.nat(size - 1),
         value: fc.nat(255),
         length: fc.nat(6000),
       }),
-      fc.record({ kind: fc.constant('copy' as const), at: fc.nat(size - 1), from: fc.nat(size - 1), length: fc.nat(6000) }),
+      fc.record({
+        kind: fc.constant('copy' as const),
+        at: fc.nat(size - 1),
+        from: fc.nat(size - 1),
+        length: fc.nat(6000),
+      }),
     );
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 40 }), (operations) => {
@@ -139,7 +151,8 @@ describe('Ram', () => {
             model[op.at + 1] = op.value >>> 8;
           } else if (op.kind === 'w32') {
             bank.write32(base + op.at, op.value);
-            for (let index = 0; index < 4; index++) model[op.at + index] = (op.value >>> (8 * index)) & 0xff;
+            for (let index = 0; index < 4; index++)
+              model[op.at + index] = (op.value >>> (8 * index)) & 0xff;
           } else if (op.kind === 'fill') {
             const length = Math.min(op.length, size - op.at);
             ram.fill(base + op.at, op.value, length);
@@ -155,7 +168,12 @@ describe('Ram', () => {
         ram.read(base, back);
         expect(back).toEqual(model);
         for (let at = 0; at + 4 <= size; at += 251) {
-          const expected = (model[at]! | (model[at + 1]! << 8) | (model[at + 2]! << 16) | (model[at + 3]! << 24)) >>> 0;
+          const expected =
+            (model[at]! |
+              (model[at + 1]! << 8) |
+              (model[at + 2]! << 16) |
+              (model[at + 3]! << 24)) >>>
+            0;
           expect(bank.read32(base + at)).toBe(expected);
         }
       }),

@@ -117,7 +117,7 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
    */
   tlbAddPage(gather: IommuIotlbGather | null, iova: number, granule: number): void {
     const addPage = this.cfg.tlb?.tlbAddPage;
-    if (addPage !== undefined) addPage(gather as IommuIotlbGather, iova, granule, this.cookie);
+    if (addPage !== undefined) addPage(gather, iova, granule, this.cookie);
   }
 
   mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {

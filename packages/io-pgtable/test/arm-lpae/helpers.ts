@@ -21,7 +21,13 @@ export const SELFTEST_ADDRESS_SIZES = [32, 36, 40, 42, 44, 48] as const;
 export type TlbCall =
   | { op: 'flushAll'; cookie: unknown }
   | { op: 'flushWalk'; iova: number; size: number; granule: number; cookie: unknown }
-  | { op: 'addPage'; gather: IommuIotlbGather; iova: number; granule: number; cookie: unknown };
+  | {
+      op: 'addPage';
+      gather: IommuIotlbGather | null;
+      iova: number;
+      granule: number;
+      cookie: unknown;
+    };
 
 /** Flush ops that record every call, in order. */
 export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {

@@ -133,6 +133,19 @@ describe('mapPages checks, in Linux order', () => {
     expect(ops.unmapPages(510 * SZ_4K, SZ_4K, 5)).toBe(2 * SZ_4K);
   });
 
+  test('concatenated stage-2 PGD: one call stops at the end of each 4K table page (d71fa842d33c)', () => {
+    // 4K, ias = oas = 40: level 1 with two concatenated tables (1024 entries of 1G).
+    const { ops } = setup({ ias: 40, oas: 40 }, IoPgtableFmt.ARM_64_LPAE_S2);
+    expect([ops.startLevel, ops.pgdSize]).toEqual([1, 8192]);
+    expect(ops.mapPages(510 * SZ_1G, 0, SZ_1G, 5, RW)).toBe(2 * SZ_1G);
+    expect(ops.mapPages(512 * SZ_1G, 2 * SZ_1G, SZ_1G, 3, RW)).toBe(3 * SZ_1G);
+    expect(ops.mapPages(1022 * SZ_1G, 0, SZ_1G, 5, RW)).toBe(2 * SZ_1G);
+    expect(ops.iovaToPhys(513 * SZ_1G + 42)).toBe(3 * SZ_1G + 42);
+    expect(ops.unmapPages(510 * SZ_1G, SZ_1G, 10)).toBe(2 * SZ_1G);
+    expect(ops.unmapPages(512 * SZ_1G, SZ_1G, 10)).toBe(3 * SZ_1G);
+    expect(ops.unmapPages(1022 * SZ_1G, SZ_1G, 10)).toBe(2 * SZ_1G);
+  });
+
   test('pgcount > 1 maps consecutive physical pages; pgcount 0 maps nothing', () => {
     const { ops } = setup();
     expect(ops.mapPages(SZ_1G, 0x8000_0000, SZ_2M, 3, RW)).toBe(3 * SZ_2M);
