@@ -55,7 +55,7 @@ export class SmmuStage1Context {
     this.index = index;
     // As arm-smmu.c: the ASID of a stage-1 context is its bank index.
     this.asid = index;
-    this.cbBase = base + (smmu.numPage + index) * 4096;
+    this.cbBase = base + smmu.contextBankOffset(index);
   }
 
   /** TLB maintenance the page-table code calls (arm_smmu_s1_tlb_ops). */

@@ -46,7 +46,11 @@ describe('test hygiene', () => {
     const offenders: string[] = [];
     for (const pkg of packages) {
       for (const file of typeScriptFiles(join(pkg.directory, 'src'))) {
-        const source = readFileSync(file, 'utf8');
+        // Code only: comment lines may say "any" in plain English.
+        const source = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line))
+          .join('\n');
         if (/Math\.random\(|Date\.now\(|performance\.now\(/.test(source))
           offenders.push(`${relativeToRoot(file)}: clock/random`);
         if (/:\s*any\b|as any\b|<any>/.test(source)) offenders.push(`${relativeToRoot(file)}: any`);

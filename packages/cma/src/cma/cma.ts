@@ -93,7 +93,7 @@ export class Cma {
     return null;
   }
 
-  /** `cma_intersects`: any range overlaps the physical [start, end). */
+  /** `cma_intersects`: true when one of the ranges overlaps the physical [start, end). */
   intersects(start: number, end: number): boolean {
     const pageSize = this.registry.pageSize;
     return this.ranges.some(
