@@ -3,9 +3,7 @@ import { hex, SocmemError } from '../errors/socmem-error';
 import type { Iommu, IommuOutcome } from '../iommu/iommu';
 import type { Machine } from '../machine';
 import type { Bus } from '../memory/bus';
-import { FRAME_SIZE, ZERO_FRAME_BYTES } from '../memory/frames';
 import { ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult } from '../mmu/translation';
-import type { TraceStream } from '../observability/trace';
 import { type TransferFault, TransferResult } from './transfer-result';
 
 /** The smallest translation granule: the unit in which ignored faults and bus errors are cut. */
@@ -79,7 +77,6 @@ export class BusMaster {
   readonly counters = new BusMasterCounters();
   private readonly bus: Bus;
   private readonly cache: DataCache;
-  private readonly trace: TraceStream;
   private readonly privilege: number;
   private pending: PendingTransfer | null = null;
 
@@ -107,7 +104,6 @@ export class BusMaster {
     this.privilege = options.privileged === true ? ACCESS_PRIV : 0;
     this.bus = machine.bus;
     this.cache = machine.cache;
-    this.trace = machine.trace;
   }
 
   /** True while a transfer waits on a stalled IOMMU transaction. */
@@ -239,26 +235,7 @@ export class BusMaster {
       this.cache.snoopRead(srcPa, length);
       this.cache.snoopWrite(dstPa, length);
     }
-    const ram = bus.ram;
-    if (length === FRAME_SIZE && srcPa % FRAME_SIZE === 0 && dstPa % FRAME_SIZE === 0) {
-      // Whole aligned page (the common case behind a 4 KiB-page IOMMU): one frame copy.
-      const source = ram.findBank(srcPa)!.frameBytes(srcPa);
-      const destinationBank = ram.findBank(dstPa)!;
-      if (source !== ZERO_FRAME_BYTES || destinationBank.frameBytes(dstPa) !== ZERO_FRAME_BYTES) {
-        destinationBank.frameBytesForWrite(dstPa).set(source);
-      }
-    } else {
-      ram.copy(dstPa, srcPa, length);
-    }
-    const counters = bus.counters;
-    counters.reads++;
-    counters.bytesRead += length;
-    counters.writes++;
-    counters.bytesWritten += length;
-    if (this.trace.active) {
-      this.trace.emit('bus', { op: 'read', pa: srcPa, size: length, initiator: this.name });
-      this.trace.emit('bus', { op: 'write', pa: dstPa, size: length, initiator: this.name });
-    }
+    bus.copy(dstPa, srcPa, length, this.name);
   }
 
   private start(

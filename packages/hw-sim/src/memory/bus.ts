@@ -197,6 +197,17 @@ export class Bus {
     this.countWrite(pa, length, initiator);
   }
 
+  /**
+   * A RAM-to-RAM copy by one initiator (memmove semantics), counted and traced as a read of
+   * the source and a write of the destination. Untouched frames copied onto untouched frames
+   * stay untouched.
+   */
+  copy(dstPa: number, srcPa: number, length: number, initiator = 'cpu'): void {
+    this.ram.copy(dstPa, srcPa, length);
+    this.countRead(srcPa, length, initiator);
+    this.countWrite(dstPa, length, initiator);
+  }
+
   /** Bulk fill of RAM. */
   fill(pa: number, value: number, length: number, initiator = 'cpu'): void {
     this.ram.fill(pa, value, length);

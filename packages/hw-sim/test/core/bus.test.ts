@@ -99,6 +99,20 @@ describe('Bus and MMIO', () => {
     expect(() => machine.bus.unmapMmio(0x1c11_0000)).toThrow(/ENOENT/);
   });
 
+  it('copies RAM to RAM as one read burst and one write burst of the initiator', () => {
+    const machine = createMachine({ cache: { enabled: false } });
+    machine.bus.fill(0x4000_0000, 0x3c, 0x1800);
+    const events = machine.trace.record(() =>
+      machine.bus.copy(0x4100_0000, 0x4000_0000, 0x1800, 'dma1'),
+    );
+    expect(events).toMatchObject([
+      { kind: 'bus', op: 'read', pa: 0x4000_0000, size: 0x1800, initiator: 'dma1' },
+      { kind: 'bus', op: 'write', pa: 0x4100_0000, size: 0x1800, initiator: 'dma1' },
+    ]);
+    expect(machine.ram.read32(0x4100_17fc)).toBe(0x3c3c_3c3c);
+    expect(() => machine.bus.copy(0x4100_0000, 0x1000, 16)).toThrow(BusError);
+  });
+
   it('counts RAM transactions and traces them with their initiator', () => {
     const machine = createMachine({ cache: { enabled: false } });
     const events = machine.trace.record(() => {
