@@ -1,4 +1,4 @@
-import { FRAME_SIZE, hex, SocmemError } from '@socmem/hw-sim';
+import { hex, SocmemError } from '@socmem/hw-sim';
 import type { BuddyAllocator } from './buddy-allocator';
 import { __GFP_RETRY_MAYFAIL, GFP_HIGHUSER_MOVABLE } from './gfp';
 import { PG_ALLOCATED, PG_HEAD, PG_LRU } from './page-frames';
@@ -74,24 +74,9 @@ export class Migrator {
     if (machine.cache.enabled) {
       machine.cpu.read(srcPa, this.bounce, 0, size);
       machine.cpu.write(dstPa, this.bounce, 0, size);
-    } else if (size === FRAME_SIZE) {
-      // One RAM frame: copy the frame's bytes directly (what Ram.copy does, minus its range walk).
-      const srcBytes = machine.ram.findBank(srcPa)!.frameBytes(srcPa);
-      const dstBank = machine.ram.findBank(dstPa)!;
-      // Both untouched means both read as the shared zero frame: nothing to copy.
-      if (srcBytes !== dstBank.frameBytes(dstPa)) dstBank.frameBytesForWrite(dstPa).set(srcBytes);
-      const counters = machine.bus.counters;
-      counters.reads++;
-      counters.writes++;
-      counters.bytesRead += size;
-      counters.bytesWritten += size;
     } else {
-      machine.ram.copy(dstPa, srcPa, size);
-      const counters = machine.bus.counters;
-      counters.reads++;
-      counters.writes++;
-      counters.bytesRead += size;
-      counters.bytesWritten += size;
+      // Without a cache the copy goes RAM to RAM (copy_highpage on a cacheless machine).
+      machine.bus.copy(dstPa, srcPa, size, 'migrate');
     }
   }
 }

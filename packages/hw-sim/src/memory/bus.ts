@@ -4,14 +4,34 @@ import type { TraceStream } from '../observability/trace';
 import type { MmioDevice, MmioRegion } from './mmio';
 import { MAX_PHYS_ADDR, type Ram } from './ram';
 
-/** Transaction counts of a bus. */
+// Slots of the bus tally for everything but RAM u32 accesses (a Float64Array: counts of bytes
+// pass 2^31 quickly). RAM u32 accesses, the hot path, are counted in small-integer fields that
+// roll over into a high part every 2^30 (see read32): a Float64Array increment carries a
+// store-to-load dependency and cost 2.4 ns an access, a small-integer field 0.9 ns.
+const OTHER_READS = 2;
+const OTHER_WRITES = 3;
+const OTHER_BYTES_READ = 4;
+const OTHER_BYTES_WRITTEN = 5;
+const MMIO_READS = 6;
+const MMIO_WRITES = 7;
+
+/** Transaction counts of a bus, read at one moment. */
 export class BusCounters {
-  reads = 0;
-  writes = 0;
-  bytesRead = 0;
-  bytesWritten = 0;
-  mmioReads = 0;
-  mmioWrites = 0;
+  readonly reads: number;
+  readonly writes: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly mmioReads: number;
+  readonly mmioWrites: number;
+
+  constructor(tally: Float64Array, ramU32Reads: number, ramU32Writes: number) {
+    this.reads = ramU32Reads + tally[OTHER_READS]!;
+    this.writes = ramU32Writes + tally[OTHER_WRITES]!;
+    this.bytesRead = 4 * ramU32Reads + tally[OTHER_BYTES_READ]!;
+    this.bytesWritten = 4 * ramU32Writes + tally[OTHER_BYTES_WRITTEN]!;
+    this.mmioReads = tally[MMIO_READS]!;
+    this.mmioWrites = tally[MMIO_WRITES]!;
+  }
 }
 
 /**
@@ -20,13 +40,27 @@ export class BusCounters {
  */
 export class Bus {
   readonly ram: Ram;
-  readonly counters = new BusCounters();
+  private readonly tally = new Float64Array(8);
+  /** RAM u32 reads modulo 2^30, and how many times that wrapped. */
+  private ramU32Reads = 0;
+  private ramU32ReadsWrapped = 0;
+  private ramU32Writes = 0;
+  private ramU32WritesWrapped = 0;
   private readonly regions: MmioRegion[] = [];
   private readonly trace: TraceStream;
 
   constructor(ram: Ram, trace: TraceStream) {
     this.ram = ram;
     this.trace = trace;
+  }
+
+  /** A snapshot of the transaction counts. */
+  get counters(): BusCounters {
+    return new BusCounters(
+      this.tally,
+      this.ramU32ReadsWrapped * 0x4000_0000 + this.ramU32Reads,
+      this.ramU32WritesWrapped * 0x4000_0000 + this.ramU32Writes,
+    );
   }
 
   /** Maps a device's registers at [base, base + size). Both must be 4 KiB aligned. */
@@ -97,16 +131,28 @@ export class Bus {
   }
 
   read32(pa: number, initiator = 'cpu'): number {
+    const bank = this.ram.lastBank;
+    if (pa >= bank.base && pa + 4 <= bank.end) {
+      const count = this.ramU32Reads + 1;
+      if (count === 0x4000_0000) {
+        this.ramU32Reads = 0;
+        this.ramU32ReadsWrapped++;
+      } else this.ramU32Reads = count;
+      if (this.trace.active) this.trace.emit('bus', { op: 'read', pa, size: 4, initiator });
+      return bank.read32(pa);
+    }
+    return this.read32Slow(pa, initiator);
+  }
+
+  private read32Slow(pa: number, initiator: string): number {
     const bank = this.ram.findBank(pa);
     if (bank !== null && pa + 4 <= bank.end) {
-      this.counters.reads++;
-      this.counters.bytesRead += 4;
-      if (this.trace.active) this.trace.emit('bus', { op: 'read', pa, size: 4, initiator });
+      this.countRead(pa, 4, initiator);
       return bank.read32(pa);
     }
     const region = this.mmioFor(pa, 4, 'read');
     this.countRead(pa, 4, initiator);
-    this.counters.mmioReads++;
+    this.tally[MMIO_READS] = this.tally[MMIO_READS]! + 1;
     return region.device.read32(pa - region.base) >>> 0;
   }
 
@@ -125,17 +171,30 @@ export class Bus {
   }
 
   write32(pa: number, value: number, initiator = 'cpu'): void {
+    const bank = this.ram.lastBank;
+    if (pa >= bank.base && pa + 4 <= bank.end) {
+      const count = this.ramU32Writes + 1;
+      if (count === 0x4000_0000) {
+        this.ramU32Writes = 0;
+        this.ramU32WritesWrapped++;
+      } else this.ramU32Writes = count;
+      if (this.trace.active) this.trace.emit('bus', { op: 'write', pa, size: 4, initiator });
+      bank.write32(pa, value);
+      return;
+    }
+    this.write32Slow(pa, value, initiator);
+  }
+
+  private write32Slow(pa: number, value: number, initiator: string): void {
     const bank = this.ram.findBank(pa);
     if (bank !== null && pa + 4 <= bank.end) {
-      this.counters.writes++;
-      this.counters.bytesWritten += 4;
-      if (this.trace.active) this.trace.emit('bus', { op: 'write', pa, size: 4, initiator });
+      this.countWrite(pa, 4, initiator);
       bank.write32(pa, value);
       return;
     }
     const region = this.mmioFor(pa, 4, 'write');
     this.countWrite(pa, 4, initiator);
-    this.counters.mmioWrites++;
+    this.tally[MMIO_WRITES] = this.tally[MMIO_WRITES]! + 1;
     region.device.write32(pa - region.base, value >>> 0);
   }
 
@@ -151,7 +210,7 @@ export class Bus {
       throw new BusError('read', pa, 8, `${region.device.name} has no 64-bit registers`);
     }
     this.countRead(pa, 8, initiator);
-    this.counters.mmioReads++;
+    this.tally[MMIO_READS] = this.tally[MMIO_READS]! + 1;
     return BigInt.asUintN(64, region.device.read64(pa - region.base));
   }
 
@@ -169,7 +228,7 @@ export class Bus {
       throw new BusError('write', pa, 8, `${region.device.name} has no 64-bit registers`);
     }
     this.countWrite(pa, 8, initiator);
-    this.counters.mmioWrites++;
+    this.tally[MMIO_WRITES] = this.tally[MMIO_WRITES]! + 1;
     region.device.write64(pa - region.base, masked);
   }
 
@@ -215,14 +274,14 @@ export class Bus {
   }
 
   private countRead(pa: number, size: number, initiator: string): void {
-    this.counters.reads++;
-    this.counters.bytesRead += size;
+    this.tally[OTHER_READS] = this.tally[OTHER_READS]! + 1;
+    this.tally[OTHER_BYTES_READ] = this.tally[OTHER_BYTES_READ]! + size;
     if (this.trace.active) this.trace.emit('bus', { op: 'read', pa, size, initiator });
   }
 
   private countWrite(pa: number, size: number, initiator: string): void {
-    this.counters.writes++;
-    this.counters.bytesWritten += size;
+    this.tally[OTHER_WRITES] = this.tally[OTHER_WRITES]! + 1;
+    this.tally[OTHER_BYTES_WRITTEN] = this.tally[OTHER_BYTES_WRITTEN]! + size;
     if (this.trace.active) this.trace.emit('bus', { op: 'write', pa, size, initiator });
   }
 

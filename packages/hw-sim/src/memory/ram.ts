@@ -19,8 +19,11 @@ export const MAX_PHYS_ADDR = 2 ** 52;
  */
 export class Ram {
   readonly banks: readonly RamBank[];
-  /** The bank of the last access: most access streams stay in one bank. */
-  private lastBank: RamBank;
+  /**
+   * The bank of the last lookup: most access streams stay in one bank, so hot paths test it
+   * first (`pa >= lastBank.base && pa + size <= lastBank.end`) before calling findBank.
+   */
+  lastBank: RamBank;
 
   constructor(configs: readonly RamBankConfig[]) {
     if (configs.length === 0) throw new SocmemError('EINVAL', 'ram: at least one bank is needed');
@@ -77,11 +80,15 @@ export class Ram {
   }
 
   read32(pa: number): number {
+    const bank = this.lastBank;
+    if (pa >= bank.base && pa + 4 <= bank.end) return bank.read32(pa);
     return this.bankOrThrow(pa, 4, 'read').read32(pa);
   }
 
   write32(pa: number, value: number): void {
-    this.bankOrThrow(pa, 4, 'write').write32(pa, value);
+    const bank = this.lastBank;
+    if (pa >= bank.base && pa + 4 <= bank.end) bank.write32(pa, value);
+    else this.bankOrThrow(pa, 4, 'write').write32(pa, value);
   }
 
   /** Copies [pa, pa + length) into `dst` at `dstOffset`; the range may span adjacent banks. */
@@ -113,6 +120,17 @@ export class Ram {
    * safe). Untouched source frames copied onto untouched destination frames stay untouched.
    */
   copy(dstPa: number, srcPa: number, length: number): void {
+    if (length === FRAME_SIZE && srcPa % FRAME_SIZE === 0 && dstPa % FRAME_SIZE === 0) {
+      // One whole frame (a page migration, a DMA burst behind a 4 KiB IOMMU page): no range walk.
+      const srcBank = this.findBank(srcPa);
+      const dstBank = this.findBank(dstPa);
+      if (srcBank !== null && dstBank !== null && srcPa !== dstPa) {
+        const srcBytes = srcBank.frameBytes(srcPa);
+        // Both untouched means both read as the shared zero frame: nothing to copy.
+        if (srcBytes !== dstBank.frameBytes(dstPa)) dstBank.frameBytesForWrite(dstPa).set(srcBytes);
+        return;
+      }
+    }
     this.requireRange(srcPa, length, 'read');
     this.requireRange(dstPa, length, 'write');
     const overlapsForward = dstPa > srcPa && dstPa < srcPa + length;

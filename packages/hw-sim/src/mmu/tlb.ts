@@ -46,6 +46,7 @@ export class Tlb {
   private activeCount = 0;
   private readonly rng: SeededRng;
   private readonly trace: TraceStream;
+  private readonly pow2 = POW2;
 
   constructor(options: TlbOptions, rng: SeededRng, trace: TraceStream) {
     const { name, sets, ways } = options;
@@ -146,21 +147,26 @@ export class Tlb {
    */
   lookupPa(asid: number, vmid: number, inputAddress: number, access: number): number {
     // Fast path, small enough to inline into callers (so the PA is never boxed): one page size
-    // present, the hinted way holds the page, nobody tracing.
+    // present, the hinted way holds the page, nobody tracing. Literals stand in for GLOBAL (-1)
+    // and 2^32, and `this.pow2` for POW2: V8 reloads module constants from the module context
+    // on every call, which cost more than the rest of a hit.
     if (this.activeCount === 1 && !this.trace.active) {
       const shift = this.activeShifts[0]!;
-      const page = pageNumber(inputAddress, shift);
+      const page =
+        inputAddress < 0x1_0000_0000 && shift < 32
+          ? inputAddress >>> shift
+          : Math.floor(inputAddress / this.pow2[shift]!);
       const slot = this.hint[page & this.hintMask]!;
       const tag = this.asidTag[slot]!;
       if (
         this.key[slot] === page * 64 + shift &&
         this.vmid[slot] === vmid &&
-        (tag === GLOBAL || tag === asid)
+        (tag === -1 || tag === asid)
       ) {
         this.counters.hits++;
         const need = access & 7;
         if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
-        return this.paBase[slot]! + (inputAddress - page * POW2[shift]!);
+        return this.paBase[slot]! + (inputAddress - page * this.pow2[shift]!);
       }
     }
     return this.lookupPaSlow(asid, vmid, inputAddress, access);
