@@ -44,6 +44,9 @@ export class Tlb {
   private readonly shiftCount = new Int32Array(64);
   private readonly activeShifts = new Uint8Array(64);
   private activeCount = 0;
+  /** Page number and size shift of the entry the last probe found. */
+  private probePage = 0;
+  private probeShift = 0;
   private readonly rng: SeededRng;
   private readonly trace: TraceStream;
   private readonly pow2 = POW2;
@@ -110,33 +113,16 @@ export class Tlb {
    * walkReads 0) and returns true.
    */
   lookup(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
-    if (this.activeCount === 1) {
-      // One page size present: probe the hinted way directly.
-      const shift = this.activeShifts[0]!;
-      const page = pageNumber(inputAddress, shift);
-      const slot = this.hint[page & this.hintMask]!;
-      const tag = this.asidTag[slot]!;
-      if (
-        this.key[slot] === page * 64 + shift &&
-        this.vmid[slot] === vmid &&
-        (tag === GLOBAL || tag === asid)
-      ) {
-        this.hit(slot, inputAddress, page, shift, asid, vmid, out);
-        return true;
-      }
+    const slot = this.probe(asid, vmid, inputAddress);
+    if (slot < 0) {
+      this.counters.misses++;
+      if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
+      return false;
     }
-    for (let k = 0; k < this.activeCount; k++) {
-      const shift = this.activeShifts[k]!;
-      const page = pageNumber(inputAddress, shift);
-      const slot = this.findSlot(page, shift, asid, vmid);
-      if (slot >= 0) {
-        this.hit(slot, inputAddress, page, shift, asid, vmid, out);
-        return true;
-      }
-    }
-    this.counters.misses++;
-    if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
-    return false;
+    this.counters.hits++;
+    this.fill(slot, inputAddress, out);
+    if (this.trace.active) this.emit('hit', inputAddress, out.pageSize, asid, vmid);
+    return true;
   }
 
   /**
@@ -173,19 +159,36 @@ export class Tlb {
   }
 
   private lookupPaSlow(asid: number, vmid: number, inputAddress: number, access: number): number {
+    const slot = this.probe(asid, vmid, inputAddress);
+    if (slot < 0) {
+      this.counters.misses++;
+      if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
+      return -1;
+    }
+    this.counters.hits++;
+    const size = POW2[this.probeShift]!;
+    if (this.trace.active) this.emit('hit', inputAddress, size, asid, vmid);
+    const need = access & 7;
+    if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
+    return this.paBase[slot]! + (inputAddress - this.probePage * size);
+  }
+
+  /**
+   * The slot of the entry translating `inputAddress` for the tags, or -1, probing the page
+   * sizes present smallest first. Leaves the matched page number and size shift in
+   * `probePage`/`probeShift`.
+   */
+  private probe(asid: number, vmid: number, inputAddress: number): number {
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
       const page = pageNumber(inputAddress, shift);
       const slot = this.findSlot(page, shift, asid, vmid);
-      if (slot < 0) continue;
-      this.counters.hits++;
-      if (this.trace.active) this.emit('hit', inputAddress, POW2[shift]!, asid, vmid);
-      const need = access & 7;
-      if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
-      return this.paBase[slot]! + (inputAddress - page * POW2[shift]!);
+      if (slot >= 0) {
+        this.probePage = page;
+        this.probeShift = shift;
+        return slot;
+      }
     }
-    this.counters.misses++;
-    if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
     return -1;
   }
 
@@ -204,17 +207,12 @@ export class Tlb {
     return -1;
   }
 
-  /** Fills `out` from the entry for `inputAddress` like {@link lookup}, without counting or tracing a second hit. */
+  /** Fills `out` from the entry for `inputAddress` like {@link lookup}, without counting or tracing a hit. */
   refill(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
-    const hits = this.counters.hits;
-    const active = this.trace.active;
-    this.trace.active = false;
-    try {
-      return this.lookup(asid, vmid, inputAddress, out);
-    } finally {
-      this.trace.active = active;
-      this.counters.hits = hits;
-    }
+    const slot = this.probe(asid, vmid, inputAddress);
+    if (slot < 0) return false;
+    this.fill(slot, inputAddress, out);
+    return true;
   }
 
   /**
@@ -401,21 +399,13 @@ export class Tlb {
     return this.vmid[slot] === vmid && (tag === GLOBAL || tag === asid);
   }
 
-  private hit(
-    slot: number,
-    inputAddress: number,
-    page: number,
-    shift: number,
-    asid: number,
-    vmid: number,
-    out: TranslationResult,
-  ): void {
-    this.counters.hits++;
-    const size = POW2[shift]!;
+  /** Writes the translation of `inputAddress` by the entry in `slot` (found by probe) into `out`. */
+  private fill(slot: number, inputAddress: number, out: TranslationResult): void {
+    const size = POW2[this.probeShift]!;
     const info = this.info[slot]!;
     const permissions = (info >>> 2) & 63;
     out.inputAddress = inputAddress;
-    out.pa = this.paBase[slot]! + (inputAddress - page * size);
+    out.pa = this.paBase[slot]! + (inputAddress - this.probePage * size);
     out.pageSize = size;
     out.level = info & 3;
     out.permissions = permissions;
@@ -430,7 +420,6 @@ export class Tlb {
     out.descriptorHi = this.descriptorHi[slot]!;
     out.walkReads = 0;
     if (out.fault !== null || out.faultDescriptorAddress !== -1) clearFault(out);
-    if (this.trace.active) this.emit('hit', inputAddress, size, asid, vmid);
   }
 
   private entrySize(slot: number): number {
