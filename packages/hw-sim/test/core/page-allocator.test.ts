@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 const BASE = 0x4000_0000;
 
 function setup(pages = 64) {
-  const machine = createMachine({ pageAllocator: { base: BASE, size: pages * 4096 } });
+  const machine = createMachine({
+    ram: [{ base: BASE, size: 0x100_0000 }],
+    pageAllocator: { base: BASE, size: pages * 4096 },
+  });
   return { machine, allocator: machine.pageAllocator as SimplePageAllocator };
 }
 
