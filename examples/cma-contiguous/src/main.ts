@@ -13,6 +13,8 @@ import {
   cmaLastAttempts,
   cmaSysfs,
   GFP_KERNEL,
+  MIGRATE_UNMOVABLE,
+  MIGRATETYPE_NAMES,
   MovableMemory,
   renderCmaBitmap,
   renderMemoryRange,
@@ -141,6 +143,13 @@ check(
   'long-term pinned page left the CMA area',
   area.rangeOf(cache.pfn(pinnedPage)) === null,
   `${hex(before)} -> ${hex(cache.pfn(pinnedPage))}`,
+);
+// migrate_longterm_unpinnable_folios allocates the replacement with GFP_USER under
+// PF_MEMALLOC_PIN: an unmovable request that never uses CMA; here it claims a free pageblock.
+check(
+  'its new frame is in an Unmovable pageblock (GFP_USER, PF_MEMALLOC_PIN)',
+  mm.buddy.frames.pageblockMigratetype(cache.pfn(pinnedPage)) === MIGRATE_UNMOVABLE,
+  MIGRATETYPE_NAMES[mm.buddy.frames.pageblockMigratetype(cache.pfn(pinnedPage))] ?? '?',
 );
 
 say();

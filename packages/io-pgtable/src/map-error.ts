@@ -13,4 +13,17 @@ export class IoPgtableMapError extends SocmemError {
     this.name = 'IoPgtableMapError';
     this.mapped = mapped;
   }
+
+  /**
+   * Re-raises a SocmemError from deeper down (EEXIST, ENOMEM, ...) as a map error carrying
+   * `mapped`, with the same code and text: the `CODE: ` prefix SocmemError put in front of the
+   * message is not repeated.
+   */
+  static fromError(error: SocmemError, mapped: number): IoPgtableMapError {
+    const prefix = `${error.code}: `;
+    const text = error.message.startsWith(prefix)
+      ? error.message.slice(prefix.length)
+      : error.message;
+    return new IoPgtableMapError(error.code, text, mapped);
+  }
 }

@@ -64,7 +64,8 @@ export function cmaDebugShowAreas(cma: Cma): string {
         const zero = bitmap.findNextZeroBit(start);
         if (zero >= bitmap.size) break;
         const set = bitmap.findNextBit(zero);
-        line += `${start > 0 ? '+' : ''}${(set - zero) * 2 ** cma.orderPerBit}@${zero}`;
+        // The kernel prints '+' before every run that does not start at bit 0 (not "after the first run").
+        line += `${zero > 0 ? '+' : ''}${(set - zero) * 2 ** cma.orderPerBit}@${zero}`;
         start = set;
       }
     }

@@ -96,6 +96,22 @@ export function cmaInitReservedMem(
  * the limit. base, size and limit are aligned as Linux does; base 0 means not fixed.
  */
 export function cmaDeclareContiguous(areas: CmaAreas, options: CmaDeclareOptions): Cma {
+  // cma_declare_contiguous_nid: the inner declaration, then one log line either way (sizes as
+  // the caller passed them, in whole MiB).
+  const mib = Math.floor(options.size / 0x10_0000);
+  let cma: Cma;
+  try {
+    cma = declareContiguous(areas, options);
+  } catch (error) {
+    areas.printk('err', `Failed to reserve ${mib} MiB`);
+    throw error;
+  }
+  areas.printk('info', `Reserved ${mib} MiB at ${hex(cma.ranges[0]!.basePfn * areas.pageSize)}`);
+  return cma;
+}
+
+/** `__cma_declare_contiguous_nid`: the rules above, without the log line. */
+function declareContiguous(areas: CmaAreas, options: CmaDeclareOptions): Cma {
   const memblock = areas.memblock;
   let base = options.base ?? 0;
   let size = options.size;
@@ -151,9 +167,7 @@ export function cmaDeclareContiguous(areas: CmaAreas, options: CmaDeclareOptions
     }
   }
   try {
-    const cma = cmaInitReservedMem(areas, base, size, orderPerBit, options.name);
-    areas.printk('info', `Reserved ${size / 0x10_0000} MiB at ${hex(base)}`);
-    return cma;
+    return cmaInitReservedMem(areas, base, size, orderPerBit, options.name);
   } catch (error) {
     memblock.free(base, size);
     throw error;
@@ -191,7 +205,7 @@ export function cmaDeclareContiguousMulti(
   name: string,
 ): Cma {
   try {
-    return cmaDeclareContiguous(areas, { size: totalSize, alignment: align, orderPerBit, name });
+    return declareContiguous(areas, { size: totalSize, alignment: align, orderPerBit, name });
   } catch (error) {
     if (!SocmemError.isInstance(error, 'ENOMEM')) throw error;
   }

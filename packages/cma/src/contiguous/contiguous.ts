@@ -56,7 +56,9 @@ export class DmaContiguous {
   /**
    * `dma_contiguous_reserve(limit)`: sizes the default area from `cma=` when given (which also
    * decides base, limit = min_not_zero(cmdline limit, limit), and fixed = base + size == limit),
-   * else from Kconfig; `cma=0` means no area. Returns the area or null.
+   * else from Kconfig; `cma=0` means no area. Returns the area, or null when there is none or
+   * it could not be reserved (logged, not thrown, as in Linux). A malformed `cma=` string
+   * still throws EINVAL (socmem's strict parsing).
    */
   reserve(limit: number, config: DmaContiguousConfig = {}): Cma | null {
     let size = 0;
@@ -92,7 +94,13 @@ export class DmaContiguous {
       }
     }
     if (size === 0 || this.defaultArea !== null) return this.defaultArea;
-    this.defaultArea = this.reserveArea(size, base, selectedLimit, fixed);
+    try {
+      this.defaultArea = this.reserveArea(size, base, selectedLimit, fixed);
+    } catch (error) {
+      // dma_contiguous_reserve ignores the result of dma_contiguous_reserve_area: the kernel
+      // boots without a default area ("Failed to reserve N MiB" is already in the log).
+      if (!SocmemError.isInstance(error)) throw error;
+    }
     return this.defaultArea;
   }
 

@@ -65,7 +65,7 @@ export function allocContigRange(
   let isolated = firstBlock;
   try {
     for (; isolated <= lastBlock; isolated++) {
-      checkIsolatable(buddy, isolated, start, end);
+      checkIsolatable(buddy, isolated, start, end, migratetype);
       buddy.pageblocks.isolate(isolated);
     }
     migrateRange(buddy, start, end, stats);
@@ -117,8 +117,18 @@ export function freeRangeToBuddy(
   }
 }
 
-/** `has_unmovable_pages` for the part of a pageblock inside the range; CMA blocks are exempt. */
-function checkIsolatable(buddy: BuddyAllocator, block: number, start: number, end: number): void {
+/**
+ * `has_unmovable_pages` for the part of a pageblock inside the range. A CMA pageblock counts as
+ * movable only for a CMA allocation (PB_ISOLATE_MODE_CMA_ALLOC, formerly
+ * `is_migrate_cma(migratetype)`); any other alloc_contig_range over it is EBUSY.
+ */
+function checkIsolatable(
+  buddy: BuddyAllocator,
+  block: number,
+  start: number,
+  end: number,
+  migratetype: number,
+): void {
   const frames = buddy.frames;
   if (frames.isIsolated(block)) {
     throw new SocmemError(
@@ -126,7 +136,13 @@ function checkIsolatable(buddy: BuddyAllocator, block: number, start: number, en
       `alloc_contig_range: pageblock at pfn ${hex(frames.pfnOf(block << buddy.pageblockOrder))} is already isolated`,
     );
   }
-  if (frames.underlyingType(block) === MIGRATE_CMA) return;
+  if (frames.underlyingType(block) === MIGRATE_CMA) {
+    if (migratetype === MIGRATE_CMA) return;
+    throw new SocmemError(
+      'EBUSY',
+      `alloc_contig_range: pageblock at pfn ${hex(frames.pfnOf(block << buddy.pageblockOrder))} is MIGRATE_CMA and this is not a CMA allocation`,
+    );
+  }
   const from = Math.max(start, block << buddy.pageblockOrder);
   const to = Math.min(end, (block + 1) << buddy.pageblockOrder);
   for (let index = from; index < to; ) {

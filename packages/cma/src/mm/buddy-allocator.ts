@@ -16,7 +16,7 @@ import {
 } from './constants';
 import { FreeArea } from './free-area';
 import { freeOnePage, freeReservedRange } from './free-one-page';
-import { __GFP_DMA32, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
+import { __GFP_DMA32, __GFP_MOVABLE, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
 import { frameLeakReport } from './leak-report';
 import { Migrator } from './migrate';
 import { OwnerRegistry } from './owner-registry';
@@ -54,7 +54,10 @@ export class BuddyAllocator implements PageAllocator {
   readonly freeArea: FreeArea;
   readonly pageblocks: PageblockOps;
   readonly owners = new OwnerRegistry();
-  /** Nesting depth of `memalloc_pin_save` (PF_MEMALLOC_PIN): while > 0, movable requests may not use CMA. */
+  /**
+   * Nesting depth of `memalloc_pin_save` (PF_MEMALLOC_PIN): while > 0, `current_gfp_context`
+   * clears __GFP_MOVABLE from every request, so nothing is allocated from CMA pageblocks.
+   */
   memallocPinDepth = 0;
   readonly migrator: Migrator;
   private readonly rmqueueOps: Rmqueue;
@@ -136,8 +139,11 @@ export class BuddyAllocator implements PageAllocator {
         `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,
       );
     }
-    const migratetype = gfpMigratetype(gfp);
-    const allocCma = migratetype === MIGRATE_MOVABLE && this.memallocPinDepth === 0;
+    // current_gfp_context(): under PF_MEMALLOC_PIN, __GFP_MOVABLE is cleared, so the request
+    // becomes UNMOVABLE (and with it loses ALLOC_CMA), not merely "movable without CMA".
+    const effectiveGfp = this.memallocPinDepth > 0 ? gfp & ~__GFP_MOVABLE : gfp;
+    const migratetype = gfpMigratetype(effectiveGfp);
+    const allocCma = migratetype === MIGRATE_MOVABLE;
     // The zonelist holds only populated zones: NORMAL then DMA32, or DMA32 alone for __GFP_DMA32.
     let index = -1;
     if ((gfp & __GFP_DMA32) === 0 && this.managedPages[ZONE_NORMAL]! > 0) {

@@ -1,7 +1,7 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import type { BuddyAllocator } from './buddy-allocator';
 import { MIGRATE_CMA, MIGRATE_ISOLATE } from './constants';
-import { GFP_HIGHUSER_MOVABLE } from './gfp';
+import { __GFP_NOWARN, GFP_HIGHUSER_MOVABLE, GFP_USER } from './gfp';
 import type { MigrationClient } from './owner-registry';
 import { PG_ALLOCATED, PG_HEAD, PG_LRU } from './page-frames';
 
@@ -125,8 +125,10 @@ export class MovableMemory implements MigrationClient {
 
   /**
    * Pins a page (FOLL_PIN). With `longterm`, a page in a CMA or isolated pageblock is first
-   * migrated to a non-CMA frame under PF_MEMALLOC_PIN (`check_and_migrate_movable_folios`).
-   * A failed migration leaves the page unpinned and throws (EBUSY, ENOMEM).
+   * migrated under PF_MEMALLOC_PIN to a frame allocated with GFP_USER, i.e. as an UNMOVABLE
+   * request that never uses CMA (`check_and_migrate_movable_folios`). A failed migration
+   * (no target memory, or the page pinned or referenced elsewhere) leaves the page unpinned and
+   * throws ENOMEM, as `migrate_longterm_unpinnable_folios` returns -ENOMEM.
    */
   pin(page: number, options: PinOptions = {}): void {
     let index = this.indexOf(page);
@@ -134,7 +136,15 @@ export class MovableMemory implements MigrationClient {
     if (options.longterm === true && !this.isLongtermPinnable(index)) {
       buddy.memallocPinDepth++;
       try {
-        index = buddy.migrator.migratePage(index);
+        // migrate_longterm_unpinnable_folios: target gfp GFP_USER | __GFP_NOWARN (no
+        // __GFP_MOVABLE), and any migrate_pages() failure is reported as -ENOMEM.
+        index = buddy.migrator.migratePage(index, GFP_USER | __GFP_NOWARN);
+      } catch (error) {
+        if (!SocmemError.isInstance(error) || error.code === 'ENOMEM') throw error;
+        throw new SocmemError(
+          'ENOMEM',
+          `${this.name}: long-term pin of page ${page}: migration out of CMA failed (${error.message})`,
+        );
       } finally {
         buddy.memallocPinDepth--;
       }

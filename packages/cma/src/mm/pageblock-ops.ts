@@ -22,6 +22,9 @@ export class PageblockOps {
   /** Scratch lists for re-freeing a pageblock's free blocks; a pageblock holds at most 2^order blocks. */
   private readonly scratchIndex: Int32Array;
   private readonly scratchOrder: Uint8Array;
+  /** Order and list type of the block the last `removeCoveringBlock` took off its list. */
+  private coveringOrder = 0;
+  private coveringType = 0;
 
   constructor(frames: PageFrames, area: FreeArea, freer: BlockFreer, maxPageOrder: number) {
     this.frames = frames;
@@ -52,8 +55,16 @@ export class PageblockOps {
         `page isolation: pageblock at pfn ${hex(frames.pfnOf(block << frames.pageblockOrder))} is already isolated`,
       );
     }
-    this.splitCoveringBlock(block);
+    // __move_freepages_block_isolate: a free buddy larger than the pageblock is taken off its
+    // list, the isolate bit is set, and `split_large_buddy` frees it again pageblock by
+    // pageblock through __free_one_page, so the pieces outside this block merge back together.
+    const head = this.removeCoveringBlock(block);
     frames.pageblock[block] = frames.pageblock[block]! | PB_MIGRATE_ISOLATE_BIT;
+    if (head >= 0) {
+      const pbOrder = frames.pageblockOrder;
+      const end = head + 2 ** this.coveringOrder;
+      for (let piece = head; piece < end; piece += 2 ** pbOrder) this.freer.freeOne(piece, pbOrder);
+    }
     this.moveFreePages(block, MIGRATE_ISOLATE);
   }
 
@@ -79,6 +90,21 @@ export class PageblockOps {
 
   /** Splits a free block of more than a pageblock that covers `block` into pageblock-sized pieces. */
   splitCoveringBlock(block: number): void {
+    const head = this.removeCoveringBlock(block);
+    if (head < 0) return;
+    const frames = this.frames;
+    const pbOrder = frames.pageblockOrder;
+    const zone = frames.zoneOfIndex(head);
+    const type = this.coveringType;
+    for (let piece = head; piece < head + 2 ** this.coveringOrder; piece += 2 ** pbOrder)
+      this.area.add(piece, pbOrder, type, zone);
+  }
+
+  /**
+   * Takes a free block of more than a pageblock that covers `block` off its list and returns
+   * its head (order and type in `coveringOrder`/`coveringType`), or -1 when there is none.
+   */
+  private removeCoveringBlock(block: number): number {
     const frames = this.frames;
     const pbOrder = frames.pageblockOrder;
     const start = block << pbOrder;
@@ -90,13 +116,12 @@ export class PageblockOps {
       if (headPfn < span.startPfn) break;
       const head = start - (pfn - headPfn);
       if ((frames.flags[head]! & PG_BUDDY) === 0 || frames.order[head]! !== order) continue;
-      const zone = span.zone;
-      const type = frames.listType[head]!;
-      this.area.remove(head, zone);
-      for (let piece = head; piece < head + 2 ** order; piece += 2 ** pbOrder)
-        this.area.add(piece, pbOrder, type, zone);
-      return;
+      this.coveringOrder = order;
+      this.coveringType = frames.listType[head]!;
+      this.area.remove(head, span.zone);
+      return head;
     }
+    return -1;
   }
 
   /** Moves every free block inside a pageblock onto `migratetype`'s lists. */

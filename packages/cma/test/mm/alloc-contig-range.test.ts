@@ -28,7 +28,8 @@ describe('allocContigRange on ordinary memory', () => {
   it('freeing a range over pageblocks of two types splits it per pageblock (split_large_buddy)', () => {
     const { buddy } = bootBuddy();
     buddy.pageblocks.setPageblockType(1, MIGRATE_CMA);
-    allocContigRange(buddy, 0x40000, 0x40400, MIGRATE_MOVABLE, buddy.owners.id('c'), GFP_KERNEL);
+    // A CMA allocation: has_unmovable_pages refuses a MIGRATE_CMA pageblock to any other caller.
+    allocContigRange(buddy, 0x40000, 0x40400, MIGRATE_CMA, buddy.owners.id('c'), GFP_KERNEL);
     freeContigRange(buddy, 0x40000, 1024);
     // MOVABLE and CMA halves may not merge: two order-9 blocks on their own lists.
     expect(buddy.frames.order[0]).toBe(9);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cmaAlloc, cmaRelease } from '../../src/cma/cma-alloc';
 import { cmaDebugfs } from '../../src/cma/cma-debug';
+import { MIGRATE_CMA } from '../../src/mm/constants';
 import { GFP_KERNEL } from '../../src/mm/gfp';
 import { MovableMemory } from '../../src/mm/movable-memory';
 import { bootCma, MiB } from '../helpers';
@@ -145,6 +146,9 @@ describe('random alloc/free/migrate/pin/cmaAlloc sequences (property)', () => {
                 throw error;
             }
             mm.checkInvariants();
+            // MIGRATE_CMA pageblocks only ever serve movable requests (ALLOC_CMA).
+            for (const entry of unmovable)
+              expect(buddy.frames.pageblockMigratetype(entry.pfn)).not.toBe(MIGRATE_CMA);
             for (const [page, entry] of movable)
               expect(mm.machine.cpu.read32(memory.physAddr(page))).toBe(entry.value);
             const used = cmaAllocs.reduce((sum, entry) => sum + entry.count, 0);

@@ -96,7 +96,8 @@ export class DataCache {
    * overwrites all 64 bytes, so a miss allocates the line without reading RAM.
    */
   slotFor(pa: number, wholeLineWrite = false): number {
-    const line = Math.floor(pa / CACHE_LINE_SIZE);
+    // Literal 64 (CACHE_LINE_SIZE): a module constant costs a context load on every access.
+    const line = pa < 0x1_0000_0000 ? pa >>> 6 : Math.floor(pa / 64);
     const first = (line & this.setMask) * this.ways;
     const tags = this.tags;
     for (let slot = first; slot < first + this.ways; slot++) {

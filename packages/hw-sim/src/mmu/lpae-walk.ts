@@ -57,9 +57,11 @@ export function walkLpae(
   out: TranslationResult,
 ): boolean {
   // An input address outside the T0SZ/VTCR.T0SZ range faults before any read: a level-0
-  // translation fault (ARM ARM D8.2.5 / FSC 0b000100; SMMUv2 reports it as TF).
+  // translation fault (ARM ARM D8.2.5 / FSC 0b000100; SMMUv2 reports it as TF). VMSAv7 long
+  // descriptors have no level 0 and report it at level 1 (FSR 0b000101; QEMU
+  // get_phys_addr_lpae starts AArch32 regimes with `level = 1`).
   if (!(inputAddress >= 0 && inputAddress < geometry.inputLimit))
-    return walkFault(out, 'translation', 0, config, access);
+    return walkFault(out, 'translation', config.format === 'lpae32' ? 1 : 0, config, access);
   // A TTBR base above the output size is an address-size fault at level 0 (FSC 0b000000:
   // "level 0 of translation or translation table base register").
   let table = config.tableBase;
@@ -117,7 +119,7 @@ export function walkLpae(
       ? maliPermissions(lo, hi)
       : config.stage === 1
         ? stage1Permissions(lo, hi, tableHi, config.format === 'lpae64')
-        : stage2Permissions(lo, hi, geometry.stage2Xnx);
+        : stage2Permissions(lo, hi, geometry.stage2Xnx, config.format === 'lpae32');
     // Mali has no access flag (Linux never sets AF for ARM_MALI_LPAE).
     if (!isMali && (lo & AF) === 0) return walkFault(out, 'access-flag', level, config, access);
     return applyAccess(out, access, config.format, config.stage);
@@ -128,28 +130,34 @@ export function walkLpae(
  * Stage 1 AP[2:1] (bits 7:6): AP[1] grants EL0 access, AP[2] makes the page read-only
  * (ARM ARM D8.4.1, Table D8-47). Hierarchical APTable/UXNTable/PXNTable (bits 62:59) further
  * restrict (D8.4.2). UXN (54) and PXN (53) forbid execution; on VMSAv8-64 a page writable at
- * EL0 is also privileged-execute-never (D8.4.1.2, "implicit PXN").
+ * EL0 is also privileged-execute-never (D8.4.1.2, "implicit PXN"), and EL0 execution depends
+ * on UXN alone. VMSAv7 long descriptors (`aarch64` false) have no implicit PXN, but an
+ * instruction fetch needs read permission at its privilege: PL0 executes only pages PL0 may
+ * read (ARM ARM B3.7.2; QEMU get_S1prot, `xn = xn || !(user_rw & PAGE_READ)`).
  */
-function stage1Permissions(lo: number, hi: number, tableHi: number, implicitPxn: boolean): number {
+function stage1Permissions(lo: number, hi: number, tableHi: number, aarch64: boolean): number {
   const readOnly = (lo & 0x80) !== 0 || (tableHi & HI_AP_TABLE_RO) !== 0;
   const user = (lo & 0x40) !== 0 && (tableHi & HI_AP_TABLE_NO_EL0) === 0;
   const userWrite = user && !readOnly;
   let permissions = 1 | (readOnly ? 0 : 2);
-  if ((hi & HI_PXN) === 0 && (tableHi & HI_PXN_TABLE) === 0 && !(implicitPxn && userWrite))
+  if ((hi & HI_PXN) === 0 && (tableHi & HI_PXN_TABLE) === 0 && !(aarch64 && userWrite))
     permissions |= 4;
   if (user) permissions |= 8 | (readOnly ? 0 : 16);
-  if ((hi & HI_XN) === 0 && (tableHi & HI_UXN_TABLE) === 0) permissions |= 32;
+  if ((hi & HI_XN) === 0 && (tableHi & HI_UXN_TABLE) === 0 && (aarch64 || user)) permissions |= 32;
   return permissions;
 }
 
 /**
  * Stage 2 S2AP (bits 7:6: bit 6 read, bit 7 write) for every privilege, and XN (bit 54); with
  * FEAT_XNX (lpae64) XN[1:0] (bits 54:53): 0b00 executable at EL1 and EL0, 0b01 EL0 only,
- * 0b10 neither, 0b11 EL1 only (ARM ARM D8.4.3).
+ * 0b10 neither, 0b11 EL1 only (ARM ARM D8.4.3). A VMSAv7 (AArch32 EL2) stage 2 grants execute
+ * only where HAP[1] grants read (ARM ARM B3.7.2; QEMU get_S2prot:
+ * `arm_el_is_aa64(env, 2) || prot & PAGE_READ`); AArch64 stage 2 execute ignores S2AP.
  */
-function stage2Permissions(lo: number, hi: number, xnx: boolean): number {
+function stage2Permissions(lo: number, hi: number, xnx: boolean, execNeedsRead: boolean): number {
   const data = ((lo >>> 6) & 1) | ((lo >>> 6) & 2);
   let permissions = data | (data << 3);
+  if (execNeedsRead && (data & 1) === 0) return permissions;
   const xn = xnx ? (hi >>> 21) & 3 : (hi >>> 21) & 2;
   if (xn === 0 || xn === 3) permissions |= 4;
   if (xn === 0 || xn === 1) permissions |= 32;

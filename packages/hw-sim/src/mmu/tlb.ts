@@ -1,16 +1,32 @@
-import { InvariantError } from '../errors/invariant-error';
 import { hex, SocmemError } from '../errors/socmem-error';
 import type { SeededRng } from '../observability/rng';
 import type { TraceStream } from '../observability/trace';
 import { POW2 } from './pow2';
+import { checkTlbInvariants, tlbEntries, tlbSize } from './tlb-inspection';
+import {
+  invalidateAllEntries,
+  invalidateAsidEntries,
+  invalidateRangeEntries,
+  invalidateVmidEntries,
+} from './tlb-invalidation';
+import {
+  dropEntry,
+  emitTlbEvent,
+  entrySize,
+  entryStart,
+  rebuildShifts,
+  type TlbStorage,
+  tlbHintSize,
+  tlbSlotCount,
+} from './tlb-storage';
 import { TlbCounters, type TlbEntry, type TlbOptions } from './tlb-types';
 import type { TranslationResult } from './translation';
 
-const TWO_POW_32 = 0x1_0000_0000;
+// Local copies of INVALID / GLOBAL / INFO_NS (tlb-storage.ts): the hot paths read
+// them on every probe, and an imported binding costs a module-namespace load each time (a getter
+// call once transpiled), which made a full-record lookup five times slower.
 const INVALID = -1;
-/** `asidTag` of a global entry: it matches every ASID. */
 const GLOBAL = -1;
-// Packed `info` word: level [1:0], permissions [7:2], attributes [15:8], shareability [17:16], NS 18.
 const INFO_NS = 1 << 18;
 
 /**
@@ -18,51 +34,48 @@ const INFO_NS = 1 << 18;
  * input page, page size and level and keep permissions and attributes. Like hardware it is not
  * coherent with the page tables: an entry is used until an invalidation removes it.
  *
+ * This file holds lookup and insertion (the hot paths); the entry store is TlbStorage
+ * (tlb-storage.ts), the invalidation rules tlb-invalidation.ts, inspection tlb-inspection.ts.
+ *
  * Entries of several page sizes live side by side: each size indexes the sets with its own
  * page number, and a lookup probes the sizes present, smallest first. A slot-hint table
  * (a software shortcut that never changes which entries exist) finds the way of a recent hit
  * without scanning the set.
  */
-export class Tlb {
+export class Tlb implements TlbStorage {
   readonly name: string;
   readonly sets: number;
   readonly ways: number;
   readonly counters = new TlbCounters();
-  private readonly setMask: number;
-  /** page * 64 + log2(page size), or INVALID. */
-  private readonly key: Float64Array;
-  private readonly vmid: Int32Array;
-  /** The ASID of a non-global entry, GLOBAL otherwise. */
-  private readonly asidTag: Int32Array;
-  private readonly paBase: Float64Array;
-  private readonly info: Int32Array;
+  readonly setMask: number;
+  readonly key: Float64Array;
+  readonly vmid: Int32Array;
+  readonly asidTag: Int32Array;
+  readonly paBase: Float64Array;
+  readonly info: Int32Array;
   private readonly descriptorLo: Uint32Array;
   private readonly descriptorHi: Uint32Array;
+  /** Slot of a recent hit per page (a shortcut that never changes which entries exist). */
   private readonly hint: Int32Array;
   private readonly hintMask: number;
-  /** Valid entries per page-size shift, and the shifts present in ascending order. */
-  private readonly shiftCount = new Int32Array(64);
-  private readonly activeShifts = new Uint8Array(64);
-  private activeCount = 0;
+  readonly shiftCount = new Int32Array(64);
+  readonly activeShifts = new Uint8Array(64);
+  activeCount = 0;
   /** Page number and size shift of the entry the last probe found. */
   private probePage = 0;
   private probeShift = 0;
   private readonly rng: SeededRng;
-  private readonly trace: TraceStream;
+  readonly trace: TraceStream;
+  /** POW2 as a field: V8 reloads module constants from the module context on every call. */
   private readonly pow2 = POW2;
 
+  /** EINVAL unless `sets` is a power of two up to 2^20 and `ways` is 1..64. */
   constructor(options: TlbOptions, rng: SeededRng, trace: TraceStream) {
-    const { name, sets, ways } = options;
-    if (!Number.isInteger(sets) || sets < 1 || sets > 1 << 20 || (sets & (sets - 1)) !== 0) {
-      throw new SocmemError('EINVAL', `tlb ${name}: ${sets} sets is not a power of two up to 2^20`);
-    }
-    if (!Number.isInteger(ways) || ways < 1 || ways > 64)
-      throw new SocmemError('EINVAL', `tlb ${name}: ${ways} ways is not 1..64`);
-    this.name = name;
-    this.sets = sets;
-    this.ways = ways;
-    this.setMask = sets - 1;
-    const entries = sets * ways;
+    const entries = tlbSlotCount(options);
+    this.name = options.name;
+    this.sets = options.sets;
+    this.ways = options.ways;
+    this.setMask = options.sets - 1;
     this.key = new Float64Array(entries).fill(INVALID);
     this.vmid = new Int32Array(entries);
     this.asidTag = new Int32Array(entries);
@@ -70,8 +83,7 @@ export class Tlb {
     this.info = new Int32Array(entries);
     this.descriptorLo = new Uint32Array(entries);
     this.descriptorHi = new Uint32Array(entries);
-    let hintSize = 1;
-    while (hintSize < entries * 4) hintSize *= 2;
+    const hintSize = tlbHintSize(entries);
     this.hint = new Int32Array(hintSize);
     this.hintMask = hintSize - 1;
     this.rng = rng;
@@ -80,30 +92,12 @@ export class Tlb {
 
   /** Number of valid entries. */
   get size(): number {
-    let count = 0;
-    for (let slot = 0; slot < this.key.length; slot++) if (this.key[slot] !== INVALID) count++;
-    return count;
+    return tlbSize(this);
   }
 
   /** The valid entries in slot order (for inspection; allocates). */
   entries(): TlbEntry[] {
-    const list: TlbEntry[] = [];
-    for (let slot = 0; slot < this.key.length; slot++) {
-      if (this.key[slot] === INVALID) continue;
-      const info = this.info[slot]!;
-      list.push({
-        slot,
-        inputAddress: this.entryStart(slot),
-        pageSize: this.entrySize(slot),
-        pa: this.paBase[slot]!,
-        asid: this.asidTag[slot]!,
-        vmid: this.vmid[slot]!,
-        level: info & 3,
-        permissions: (info >>> 2) & 63,
-        memoryAttributes: (info >>> 8) & 0xff,
-      });
-    }
-    return list;
+    return tlbEntries(this);
   }
 
   /**
@@ -116,12 +110,12 @@ export class Tlb {
     const slot = this.probe(asid, vmid, inputAddress);
     if (slot < 0) {
       this.counters.misses++;
-      if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
+      if (this.trace.active) emitTlbEvent(this, 'miss', inputAddress, -1, asid, vmid);
       return false;
     }
     this.counters.hits++;
     this.fill(slot, inputAddress, out);
-    if (this.trace.active) this.emit('hit', inputAddress, out.pageSize, asid, vmid);
+    if (this.trace.active) emitTlbEvent(this, 'hit', inputAddress, out.pageSize, asid, vmid);
     return true;
   }
 
@@ -162,12 +156,12 @@ export class Tlb {
     const slot = this.probe(asid, vmid, inputAddress);
     if (slot < 0) {
       this.counters.misses++;
-      if (this.trace.active) this.emit('miss', inputAddress, -1, asid, vmid);
+      if (this.trace.active) emitTlbEvent(this, 'miss', inputAddress, -1, asid, vmid);
       return -1;
     }
     this.counters.hits++;
     const size = POW2[this.probeShift]!;
-    if (this.trace.active) this.emit('hit', inputAddress, size, asid, vmid);
+    if (this.trace.active) emitTlbEvent(this, 'hit', inputAddress, size, asid, vmid);
     const need = access & 7;
     if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
     return this.paBase[slot]! + (inputAddress - this.probePage * size);
@@ -181,7 +175,7 @@ export class Tlb {
   private probe(asid: number, vmid: number, inputAddress: number): number {
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
-      const page = pageNumber(inputAddress, shift);
+      const page = localPageNumber(inputAddress, shift);
       const slot = this.findSlot(page, shift, asid, vmid);
       if (slot >= 0) {
         this.probePage = page;
@@ -258,17 +252,18 @@ export class Tlb {
       target = first + this.rng.nextBelow(this.ways);
       this.counters.evictions++;
       if (this.trace.active) {
-        this.emit(
+        emitTlbEvent(
+          this,
           'evict',
-          this.entryStart(target),
-          this.entrySize(target),
+          entryStart(this, target),
+          entrySize(this, target),
           this.asidTag[target]!,
           this.vmid[target]!,
         );
       }
-      this.drop(target);
+      dropEntry(this, target);
     } else if (this.key[target] !== INVALID) {
-      this.drop(target);
+      dropEntry(this, target);
     }
     this.counters.insertions++;
     this.key[target] = want;
@@ -284,32 +279,23 @@ export class Tlb {
     this.descriptorLo[target] = result.descriptorLo;
     this.descriptorHi[target] = result.descriptorHi;
     this.hint[page & this.hintMask] = target;
-    if (this.shiftCount[shift]!++ === 0) this.rebuildShifts();
-    if (this.trace.active) this.emit('insert', page * size, size, asid, vmid);
+    if (this.shiftCount[shift]!++ === 0) rebuildShifts(this);
+    if (this.trace.active) emitTlbEvent(this, 'insert', page * size, size, asid, vmid);
   }
 
   /** Removes every entry (TLBIALL). */
   invalidateAll(): void {
-    this.invalidateWhere(-1, -1, () => true);
+    invalidateAllEntries(this);
   }
 
   /** Removes the non-global entries of `asid` (TLBI ASIDE1 / SMMU TLBIASID); global entries stay. */
   invalidateAsid(asid: number, vmid?: number): void {
-    this.invalidateWhere(
-      -1,
-      -1,
-      (slot) =>
-        this.asidTag[slot] !== GLOBAL &&
-        this.asidTag[slot] === asid &&
-        (vmid === undefined || this.vmid[slot] === vmid),
-      asid,
-      vmid,
-    );
+    invalidateAsidEntries(this, asid, vmid);
   }
 
   /** Removes every entry of `vmid` (TLBI VMALLS12E1 / SMMU TLBIVMID). */
   invalidateVmid(vmid: number): void {
-    this.invalidateWhere(-1, -1, (slot) => this.vmid[slot] === vmid, -1, vmid);
+    invalidateVmidEntries(this, vmid);
   }
 
   /**
@@ -318,80 +304,17 @@ export class Tlb {
    * TLBIVAA). `vmid` limits it to one VMID.
    */
   invalidateVa(inputAddress: number, asid?: number, vmid?: number): void {
-    this.invalidateRange(inputAddress, 1, asid, vmid);
+    invalidateRangeEntries(this, inputAddress, 1, asid, vmid);
   }
 
   /** Removes the entries overlapping [inputAddress, inputAddress + size) (TLBI RVAE1), with `asid`/`vmid` as for invalidateVa. */
   invalidateRange(inputAddress: number, size: number, asid?: number, vmid?: number): void {
-    if (
-      !Number.isSafeInteger(inputAddress) ||
-      inputAddress < 0 ||
-      !Number.isSafeInteger(size) ||
-      size < 1
-    ) {
-      throw new SocmemError(
-        'EINVAL',
-        `tlb ${this.name}: bad invalidation range ${hex(inputAddress)} + ${size}`,
-      );
-    }
-    const end = inputAddress + size;
-    this.invalidateWhere(
-      inputAddress,
-      size,
-      (slot) => {
-        const start = this.entryStart(slot);
-        if (start >= end || start + this.entrySize(slot) <= inputAddress) return false;
-        if (vmid !== undefined && this.vmid[slot] !== vmid) return false;
-        return asid === undefined || this.asidTag[slot] === GLOBAL || this.asidTag[slot] === asid;
-      },
-      asid,
-      vmid,
-    );
+    invalidateRangeEntries(this, inputAddress, size, asid, vmid);
   }
 
   /** Every valid entry sits in the set its page selects; page-size counts match; no tag is cached twice. */
   checkInvariants(): void {
-    const counts = new Int32Array(64);
-    const seen = new Set<string>();
-    for (let slot = 0; slot < this.key.length; slot++) {
-      const key = this.key[slot]!;
-      if (key === INVALID) continue;
-      const shift = key % 64;
-      const page = (key - shift) / 64;
-      if (shift < 10 || !Number.isSafeInteger(page) || page < 0) {
-        throw new InvariantError(`tlb ${this.name}`, `entry ${slot} has a bad tag ${key}`);
-      }
-      counts[shift]!++;
-      if (Math.floor(slot / this.ways) !== (page & this.setMask)) {
-        throw new InvariantError(
-          `tlb ${this.name}`,
-          `entry ${slot} (page ${page}, shift ${shift}) is in the wrong set`,
-        );
-      }
-      const tag = `${key}:${this.vmid[slot]}:${this.asidTag[slot]}`;
-      if (seen.has(tag)) throw new InvariantError(`tlb ${this.name}`, `tag ${tag} cached twice`);
-      seen.add(tag);
-    }
-    let active = 0;
-    for (let shift = 0; shift < 64; shift++) {
-      if (counts[shift] !== this.shiftCount[shift]) {
-        throw new InvariantError(
-          `tlb ${this.name}`,
-          `shift ${shift} count is ${this.shiftCount[shift]}, entries say ${counts[shift]}`,
-        );
-      }
-      if (counts[shift]! > 0 && this.activeShifts[active++] !== shift) {
-        throw new InvariantError(
-          `tlb ${this.name}`,
-          `page size shift ${shift} missing from the probe list`,
-        );
-      }
-    }
-    if (active !== this.activeCount)
-      throw new InvariantError(
-        `tlb ${this.name}`,
-        `probe list has ${this.activeCount} sizes, entries ${active}`,
-      );
+    checkTlbInvariants(this);
   }
 
   private matchesTags(slot: number, asid: number, vmid: number): boolean {
@@ -421,56 +344,6 @@ export class Tlb {
     out.walkReads = 0;
     if (out.fault !== null || out.faultDescriptorAddress !== -1) clearFault(out);
   }
-
-  private entrySize(slot: number): number {
-    return POW2[this.key[slot]! % 64]!;
-  }
-
-  private entryStart(slot: number): number {
-    const key = this.key[slot]!;
-    const shift = key % 64;
-    return ((key - shift) / 64) * POW2[shift]!;
-  }
-
-  private invalidateWhere(
-    inputAddress: number,
-    size: number,
-    matches: (slot: number) => boolean,
-    asid = -1,
-    vmid = -1,
-  ): void {
-    this.counters.invalidations++;
-    if (this.trace.active) this.emit('invalidate', inputAddress, size, asid, vmid);
-    for (let slot = 0; slot < this.key.length; slot++) {
-      if (this.key[slot] !== INVALID && matches(slot)) {
-        this.drop(slot);
-        this.counters.invalidatedEntries++;
-      }
-    }
-  }
-
-  private drop(slot: number): void {
-    const shift = this.key[slot]! % 64;
-    this.key[slot] = INVALID;
-    if (--this.shiftCount[shift]! === 0) this.rebuildShifts();
-  }
-
-  private rebuildShifts(): void {
-    let count = 0;
-    for (let shift = 0; shift < 64; shift++)
-      if (this.shiftCount[shift]! > 0) this.activeShifts[count++] = shift;
-    this.activeCount = count;
-  }
-
-  private emit(
-    op: 'hit' | 'miss' | 'insert' | 'evict' | 'invalidate',
-    inputAddress: number,
-    size: number,
-    asid: number,
-    vmid: number,
-  ): void {
-    this.trace.emit('tlb', { tlb: this.name, op, inputAddress, size, asid, vmid });
-  }
 }
 
 function clearFault(out: TranslationResult): void {
@@ -482,9 +355,9 @@ function clearFault(out: TranslationResult): void {
   out.faultDescriptorAddress = -1;
 }
 
-/** floor(inputAddress / 2^shift), with integer shifts for 32-bit addresses. */
-function pageNumber(inputAddress: number, shift: number): number {
-  return inputAddress < TWO_POW_32 && shift < 32
+/** floor(inputAddress / 2^shift), with integer shifts for 32-bit addresses (pageNumber, kept local for speed). */
+function localPageNumber(inputAddress: number, shift: number): number {
+  return inputAddress < 0x1_0000_0000 && shift < 32
     ? inputAddress >>> shift
     : Math.floor(inputAddress / POW2[shift]!);
 }

@@ -18,6 +18,7 @@ import {
   ARM_SMMU_SMR_VALID,
   ARM_SMMU_sCR0_GFIE,
   ARM_SMMU_sCR0_GFRE,
+  ARM_SMMU_TCR2_AS,
   ArmSmmuV2,
   type ArmSmmuV2Options,
   type Bus,
@@ -147,7 +148,8 @@ export function programS1Context(
   const { bank, group, streamId, ttbr, asid } = options;
   rig.setGr1(ARM_SMMU_GR1_CBA2R_BASE + 4 * bank, ARM_SMMU_CBA2R_VA64);
   rig.setGr1(ARM_SMMU_GR1_CBAR_BASE + 4 * bank, (1 << 16) | (3 << 8) | (0xf << 12));
-  rig.setCb(bank, ARM_SMMU_CB_TCR2, (options.pasize ?? 5) | (7 << 15));
+  // TCR2: PASIZE | SEP upstream | AS (arm_smmu_init_context_bank sets AS for AArch64 contexts).
+  rig.setCb(bank, ARM_SMMU_CB_TCR2, (options.pasize ?? 5) | (7 << 15) | ARM_SMMU_TCR2_AS);
   // EPD1 | SH0 inner | ORGN0/IRGN0 WBWA | T0SZ
   rig.setCb(
     bank,

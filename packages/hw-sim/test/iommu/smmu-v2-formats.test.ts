@@ -121,6 +121,24 @@ describe('SMMUv2 register decode (TCR/TCR2/VTCR -> walk configuration)', () => {
     );
   });
 
+  it('VTCR.SL0=2 needs IDR2.OAS >= 44 bits (42 with 16K): AArch64.S2InvalidSL, QEMU check_s2_mmu_setup', () => {
+    // 4K, 44-bit IPA (T0SZ 20), PS 44 bits, SL0 = 2 (level 0, 32 entries).
+    const vtcr4k = (4 << 16) | (2 << 6) | 20;
+    const oas = (outputBits: number) => ({ ...LIMITS, outputBits });
+    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: vtcr4k }, oas(44)).config).toMatchObject(
+      { startLevel: 0 },
+    );
+    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: vtcr4k }, oas(42)).error).toMatch(
+      /SL0 2/,
+    );
+    // 16K granule, 42-bit IPA, SL0 = 2 (level 1): valid from a 42-bit PA, not with 40 bits.
+    const vtcr16k = (2 << 14) | (3 << 16) | (2 << 6) | 22;
+    expect(
+      decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: vtcr16k }, oas(42)).config,
+    ).toMatchObject({ granuleShift: 14, startLevel: 1 });
+    expect(decodeContextBank({ ...BASE_REGS, cbar: 5, tcr: vtcr16k }, oas(40)).config).toBeNull();
+  });
+
   it('AArch32: TCR.EAE=1 is VMSAv7 LPAE (T0SZ[2:0]), EAE=0 short descriptors (TTBCR.N=0 only)', () => {
     const lpae = decodeContextBank(
       {

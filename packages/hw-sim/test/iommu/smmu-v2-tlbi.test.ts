@@ -4,6 +4,7 @@ import {
   ARM_SMMU_CB_S1_TLBIVA,
   ARM_SMMU_CB_S1_TLBIVAA,
   ARM_SMMU_CB_S1_TLBIVAL,
+  ARM_SMMU_CB_TCR2,
   ARM_SMMU_CB_TLBSTATUS,
   ARM_SMMU_CB_TLBSYNC,
   ARM_SMMU_GR0_sTLBGSTATUS,
@@ -26,13 +27,17 @@ const ASID = 0x2a;
  * memory only: until a TLBI the SMMU keeps using the stale translation (like hardware, the TLB
  * is not coherent with the tables; Linux issues TLBI + TLBSYNC after unmap, arm_smmu_tlb_inv_*).
  */
-function staleRig(): { rig: SmmuRig; read: () => number; tables: Lpae4kTables } {
+function staleRig(
+  asid = ASID,
+  asid16 = true,
+): { rig: SmmuRig; read: () => number; tables: Lpae4kTables } {
   const rig = smmuRig();
   rig.machine.ram.fill(OLD_PAGE, 0x11, 0x1000);
   rig.machine.ram.fill(NEW_PAGE, 0x22, 0x1000);
   const tables = new Lpae4kTables(rig.bus, 1);
   tables.mapPage(VA, OLD_PAGE);
-  programS1Context(rig, { bank: 3, group: 0, streamId: 4, ttbr: tables.root, asid: ASID });
+  programS1Context(rig, { bank: 3, group: 0, streamId: 4, ttbr: tables.root, asid });
+  if (!asid16) rig.setCb(3, ARM_SMMU_CB_TCR2, 5 | (7 << 15)); // TCR2.AS = 0: 8-bit ASIDs
   rig.setGr1(ARM_SMMU_GR1_CBAR_BASE + 4 * 3, (1 << 16) | 7); // VMID 7
   const master = new BusMaster(rig.machine, { name: 'dev', streamId: 4, iommu: rig.smmu });
   const read = (): number => {
@@ -84,6 +89,25 @@ describe('SMMUv2 TLB maintenance registers', () => {
     const all = staleRig();
     all.rig.setCb(3, ARM_SMMU_CB_S1_TLBIALL, 0);
     expect(all.read()).toBe(0x22);
+  });
+
+  it('TCR2.AS selects the ASID width: with AS=0 only TTBR0[55:48] and operand ASID[7:0] count', () => {
+    // SMMUv2 CB_TCR2.AS: 0 = 8-bit ASID (Linux sets AS for every AArch64 context in
+    // arm_smmu_init_context_bank; without it the upper ASID byte is ignored).
+    const narrow = staleRig(0x512a, false);
+    expect(narrow.rig.smmu.contextBanks[3]!.decoded.asid).toBe(0x2a);
+    narrow.rig.setCb64(3, ARM_SMMU_CB_S1_TLBIVA, vaOperand(VA, 0x7a2a));
+    expect(narrow.read()).toBe(0x22);
+    const narrowAsid = staleRig(0x512a, false);
+    narrowAsid.rig.setCb(3, ARM_SMMU_CB_S1_TLBIASID, 0x2a);
+    expect(narrowAsid.read()).toBe(0x22);
+    // With AS=1 the full 16 bits tag the entry: ASID 0x2a is another address space.
+    const wide = staleRig(0x512a, true);
+    expect(wide.rig.smmu.contextBanks[3]!.decoded.asid).toBe(0x512a);
+    wide.rig.setCb(3, ARM_SMMU_CB_S1_TLBIASID, 0x2a);
+    expect(wide.read()).toBe(0x11);
+    wide.rig.setCb(3, ARM_SMMU_CB_S1_TLBIASID, 0x512a);
+    expect(wide.read()).toBe(0x22);
   });
 
   it('global TLBIVMID and TLBIALLNSNH reach every bank; TLBGSYNC completes at once', () => {

@@ -73,6 +73,74 @@ describe('lpae32: VMSAv7 LPAE (ARM ARM B3.6, long-descriptor format): 32-bit inp
     expect(out.pa).toBe(0x4000_0042);
   });
 
+  it('an input beyond TTBCR.T0SZ is a level-1 translation fault (no level 0 in VMSAv7; FSR.STATUS 0b000101)', () => {
+    const m = newMachine();
+    const config = lpaeConfig({
+      format: 'lpae32',
+      tableBase: T,
+      inputBits: 30,
+      outputBits: 40,
+      startLevel: 2,
+    });
+    const out = new TranslationResult();
+    expect(newWalker(m).walk(config, 0x4000_0000, R, out)).toBe(false);
+    expect([out.fault, out.faultLevel, out.faultStatus, out.walkReads]).toEqual([
+      'translation',
+      1,
+      0b0001_01,
+      0,
+    ]);
+  });
+
+  it('PL0 executes only what PL0 may read (ARM ARM B3.7.2; QEMU get_S1prot v7 path), unlike AArch64 where UXN alone decides', () => {
+    const m = newMachine();
+    // AP[2:1] = 0b00: PL1 read/write, no PL0 access; UXN/PXN clear.
+    put64(m, T, s1Leaf(0x4000_0000, 1n, 0n));
+    const out = new TranslationResult();
+    const walker = newWalker(m);
+    const v7 = lpaeConfig({
+      format: 'lpae32',
+      tableBase: T,
+      inputBits: 32,
+      outputBits: 40,
+      startLevel: 1,
+    });
+    expect(walker.walk(v7, 0x10, ACCESS_EXEC, out)).toBe(false);
+    expect([out.fault, out.faultStatus]).toEqual(['permission', 0b0011_01]);
+    expect(walker.walk(v7, 0x10, ACCESS_EXEC | ACCESS_PRIV, out)).toBe(true);
+    // VMSAv8-64: an EL0 fetch from an EL1-only page is allowed when UXN = 0 (D8.4.1).
+    const v8 = lpaeConfig({ tableBase: T, inputBits: 32, outputBits: 40, startLevel: 1 });
+    expect(walker.walk(v8, 0x10, ACCESS_EXEC, out)).toBe(true);
+  });
+
+  it('a v7 stage 2 grants execute only with HAP read (QEMU get_S2prot: aa64 EL2 || PAGE_READ); AArch64 stage 2 does not need it', () => {
+    const m = newMachine();
+    put64(m, T + 0x3ff * 8, s2Leaf(0x4000_0000, 1n, 2n)); // S2AP = write only, XN = 0
+    const out = new TranslationResult();
+    const walker = newWalker(m);
+    const v7 = lpaeConfig({
+      format: 'lpae32',
+      stage: 2,
+      tableBase: T,
+      inputBits: 40,
+      outputBits: 40,
+      startLevel: 1,
+      concatenatedTables: 2,
+    });
+    expect(walker.walk(v7, 0xff_c000_0000, ACCESS_EXEC | ACCESS_PRIV, out)).toBe(false);
+    expect(out.fault).toBe('permission');
+    expect(walker.walk(v7, 0xff_c000_0000, ACCESS_WRITE, out)).toBe(true);
+    const v8 = lpaeConfig({
+      stage: 2,
+      tableBase: T,
+      inputBits: 40,
+      outputBits: 40,
+      startLevel: 1,
+      concatenatedTables: 2,
+    });
+    expect(walker.walk(v8, 0xff_c000_0000, ACCESS_EXEC | ACCESS_PRIV, out)).toBe(true);
+  });
+
   it('rejects a 16K granule and a 48-bit input (EINVAL)', () => {
     const m = newMachine();
     const walker = newWalker(m);

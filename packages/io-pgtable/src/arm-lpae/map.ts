@@ -1,4 +1,5 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
+import { hexU64 } from '../hex-u64';
 import { IO_PGTABLE_QUIRK_ARM_NS, IOMMU_READ, IOMMU_WRITE } from '../io-pgtable';
 import { IoPgtableMapError } from '../map-error';
 import {
@@ -63,10 +64,10 @@ export function armLpaeMapPages(
     ? iova < 0 && iova >= -data.iasLimit
     : iova >= 0 && iova < data.iasLimit;
   if (!iovaInRange || paddr < 0 || paddr >= data.oasLimit) {
-    data.warn(`WARN_ON(iaext || paddr >> oas): map iova ${hex(iova)} paddr ${hex(paddr)}`);
+    data.warn(`WARN_ON(iaext || paddr >> oas): map iova ${hexU64(iova)} paddr ${hexU64(paddr)}`);
     throw new IoPgtableMapError(
       'ERANGE',
-      `io-pgtable-arm: map of iova ${hex(iova)} to paddr ${hex(paddr)} is outside ias ${data.cfg.ias} / oas ${data.cfg.oas}`,
+      `io-pgtable-arm: map of iova ${hexU64(iova)} to paddr ${hexU64(paddr)} is outside ias ${data.cfg.ias} / oas ${data.cfg.oas}`,
       0,
     );
   }
@@ -88,7 +89,7 @@ export function armLpaeMapPages(
   } catch (error) {
     undoInstalledTables(data);
     if (error instanceof IoPgtableMapError) throw error;
-    if (SocmemError.isInstance(error)) throw new IoPgtableMapError(error.code, error.message, 0);
+    if (SocmemError.isInstance(error)) throw IoPgtableMapError.fromError(error, 0);
     throw error;
   }
 }
@@ -130,10 +131,10 @@ function mapWalk(
     if (!data.coherentWalk && (hi & ARM_LPAE_PTE_SW_SYNC_HI) === 0) data.tables.sync(ptep, 1);
     if (iopteLeaf(lo, level, data.mali)) {
       if (!data.noWarn)
-        data.warn(`WARN_ON: map of iova ${hex(iova)} over an existing block (unmap first)`);
+        data.warn(`WARN_ON: map of iova ${hexU64(iova)} over an existing block (unmap first)`);
       throw new IoPgtableMapError(
         'EEXIST',
-        `io-pgtable-arm: iova ${hex(iova)} is inside a mapped block at level ${level}`,
+        `io-pgtable-arm: iova ${hexU64(iova)} is inside a mapped block at level ${level}`,
         0,
       );
     }
@@ -195,11 +196,11 @@ function initPtes(
     if (iopteLeaf(lo, level, data.mali)) {
       if (!data.noWarn)
         data.warn(
-          `WARN_ON: map of iova ${hex(iova + i * data.blockSize[level]!)} over an existing mapping`,
+          `WARN_ON: map of iova ${hexU64(iova + i * data.blockSize[level]!)} over an existing mapping`,
         );
       throw new IoPgtableMapError(
         'EEXIST',
-        `io-pgtable-arm: iova ${hex(iova + i * data.blockSize[level]!)} is already mapped`,
+        `io-pgtable-arm: iova ${hexU64(iova + i * data.blockSize[level]!)} is already mapped`,
         0,
       );
     }
@@ -214,7 +215,7 @@ function initPtes(
         data.warn('WARN_ON(1): could not unmap the table a block replaces');
         throw new IoPgtableMapError(
           'EINVAL',
-          `io-pgtable-arm: could not free the table at iova ${hex(iova + i * size)}`,
+          `io-pgtable-arm: could not free the table at iova ${hexU64(iova + i * size)}`,
           0,
         );
       }

@@ -80,9 +80,10 @@ export function armLpaeSplitBlkUnmap(
     cpu.write32(ptep + 4, (hi | ARM_LPAE_PTE_SW_SYNC_HI) >>> 0);
   }
   if (unmapIdxStart >= 0) {
-    // v6.11 called tlb_add_page here for every removed page without testing the gather.
+    // v6.11 called io_pgtable_tlb_add_page here for every removed page without testing the
+    // gather (neither NULL nor queued), so a null gather still reaches the callback.
     const tlb = data.tlb;
-    if (gather !== null && tlb !== null && tlb.tlbAddPage !== undefined) {
+    if (tlb !== null && tlb.tlbAddPage !== undefined) {
       for (let i = 0; i < numEntries; i++)
         tlb.tlbAddPage(gather, iova + i * size, size, data.cookie);
     }

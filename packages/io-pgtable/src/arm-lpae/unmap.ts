@@ -1,4 +1,4 @@
-import { hex } from '@socmem/hw-sim';
+import { hexU64 } from '../hex-u64';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import { ARM_LPAE_MAX_LEVELS } from './constants';
 import { iopteLeaf, iopteToPaddr } from './descriptor';
@@ -37,7 +37,7 @@ export function armLpaeUnmapPages(
     ? iova < 0 && iova >= -data.iasLimit
     : iova >= 0 && iova < data.iasLimit;
   if (!iovaInRange || !Number.isInteger(iova)) {
-    data.warn(`WARN_ON(iaext): unmap iova ${hex(Number.isInteger(iova) ? iova : 0)}`);
+    data.warn(`WARN_ON(iaext): unmap iova ${hexU64(iova)}`);
     return 0;
   }
   const first = data.walkStart(iova, pgsize);
@@ -72,7 +72,7 @@ export function armLpaeUnmapLevel(
     const lo = cpu.read32(ptep);
     const hi = cpu.read32(ptep + 4);
     if (lo === 0 && hi === 0) {
-      if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hex(iova)}`);
+      if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hexU64(iova)}`);
       return 0;
     }
     if (size === data.blockSize[level]) {
@@ -114,7 +114,7 @@ function clearEntries(
     const lo = i === 0 ? firstLo : cpu.read32(at);
     const hi = i === 0 ? firstHi : cpu.read32(at + 4);
     if (lo === 0 && hi === 0) {
-      if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hex(iova + i * size)}`);
+      if (!data.noWarn) data.warn(`WARN_ON: unmap of unmapped iova ${hexU64(iova + i * size)}`);
       break;
     }
     if (!iopteLeaf(lo, level, data.mali)) {

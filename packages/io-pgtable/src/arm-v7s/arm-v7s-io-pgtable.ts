@@ -164,7 +164,7 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
       }
       mapped += pgsize;
     }
-    if (failure !== null) throw new IoPgtableMapError(failure.code, failure.message, mapped);
+    if (failure !== null) throw IoPgtableMapError.fromError(failure, mapped);
     return mapped;
   }
 

@@ -70,23 +70,28 @@ function armV7sInitPte(
   }
   const ptep = table + idx * 4;
   const blockSize = armV7sBlockSize(lvl);
+  // Linux checks slot by slot and may already have unmapped and freed earlier level-2 tables
+  // (their pages gone) when it meets a valid entry and returns -EEXIST. All slots are checked
+  // first here, so a refused map leaves every table and mapping as it was.
   for (let i = 0; i < numEntries; i++) {
     const old = data.readPte(ptep + i * 4);
-    if (armV7sPteIsTable(old, lvl)) {
-      // Unmap and free the old table before a block entry overwrites it.
-      if (armV7sUnmapOne(data, null, iova + i * blockSize, blockSize, lvl, table) !== blockSize) {
-        data.warn(`failed to free the table under iova ${hex(iova + i * blockSize)}`);
-        throw new SocmemError(
-          'EINVAL',
-          `io-pgtable-arm-v7s: cannot replace the table at ${hex(iova)}`,
-        );
-      }
-    } else if (old !== 0) {
+    if (old !== 0 && !armV7sPteIsTable(old, lvl)) {
       // WARN_ON(!selftest_running) in Linux: an overlapping map is a caller bug.
       data.warn(`map at iova ${hex(iova)}: entry already valid (${hex(old)})`);
       throw new SocmemError(
         'EEXIST',
         `io-pgtable-arm-v7s: iova ${hex(iova + i * blockSize)} is already mapped`,
+      );
+    }
+  }
+  for (let i = 0; i < numEntries; i++) {
+    if (!armV7sPteIsTable(data.readPte(ptep + i * 4), lvl)) continue;
+    // Unmap and free the old table before a block entry overwrites it.
+    if (armV7sUnmapOne(data, null, iova + i * blockSize, blockSize, lvl, table) !== blockSize) {
+      data.warn(`failed to free the table under iova ${hex(iova + i * blockSize)}`);
+      throw new SocmemError(
+        'EINVAL',
+        `io-pgtable-arm-v7s: cannot replace the table at ${hex(iova)}`,
       );
     }
   }

@@ -69,7 +69,7 @@ describe('mapPages checks, in Linux order', () => {
     expect(warnings(machine)).toEqual([
       'io-pgtable-arm: WARN_ON(iaext || paddr >> oas): map iova 0x1_0000_0000 paddr 0x0',
       'io-pgtable-arm: WARN_ON(iaext || paddr >> oas): map iova 0x0 paddr 0x10_0000_0000',
-      'io-pgtable-arm: WARN_ON(iaext || paddr >> oas): map iova 0x-1000 paddr 0x0',
+      'io-pgtable-arm: WARN_ON(iaext || paddr >> oas): map iova 0xffff_ffff_ffff_f000 paddr 0x0',
     ]);
     // The last page below 2^ias and 2^oas maps.
     expect(ops.mapPages(2 ** 32 - SZ_4K, 2 ** 36 - SZ_4K, SZ_4K, 1, RW)).toBe(SZ_4K);
@@ -243,6 +243,34 @@ describe('ARM_TTBR1: upper-range IOVAs as signed 64-bit numbers', () => {
     expect(mapError(() => ops.mapPages(-(2 ** 48) - SZ_4K, 0, SZ_4K, 1, RW)).code).toBe('ERANGE');
     expect(ops.mapPages(-(2 ** 48), 0, SZ_4K, 1, RW)).toBe(SZ_4K);
     expect(ops.unmapPages(-SZ_2M, SZ_4K, 2)).toBe(2 * SZ_4K);
+  });
+
+  test('messages print TTBR1 IOVAs as the unsigned long Linux sees, not as negative hex', () => {
+    // arm_lpae_map_pages takes `unsigned long iova`: -0x80_0000_1000 is 0xffff_ff7f_ffff_f000.
+    const { machine, ops } = setup({ quirks: IO_PGTABLE_QUIRK_ARM_TTBR1, ias: 39 });
+    const error = mapError(() => ops.mapPages(-(2 ** 39) - SZ_4K, 0x1000, SZ_4K, 1, RW));
+    expect(error.message).toBe(
+      'ERANGE: io-pgtable-arm: map of iova 0xffff_ff7f_ffff_f000 to paddr 0x1000 is outside ias 39 / oas 48',
+    );
+    expect(ops.unmapPages(-SZ_4K, SZ_4K, 1)).toBe(0);
+    expect(warnings(machine)).toEqual([
+      'io-pgtable-arm: WARN_ON(iaext || paddr >> oas): map iova 0xffff_ff7f_ffff_f000 paddr 0x1000',
+      'io-pgtable-arm: WARN_ON: unmap of unmapped iova 0xffff_ffff_ffff_f000',
+    ]);
+  });
+});
+
+describe('errors raised below mapPages', () => {
+  test('ENOMEM keeps one errno prefix in the message (IoPgtableMapError.fromError)', () => {
+    // A SocmemError message already starts with "ENOMEM: "; re-wrapping it as the map error
+    // must not print the code twice.
+    const { machine, ops } = setup();
+    machine.failPoints.arm('io-pgtable-alloc', { nth: 1 });
+    const error = mapError(() => ops.mapPages(0, 0, SZ_4K, 1, RW));
+    expect([error.code, error.mapped]).toEqual(['ENOMEM', 0]);
+    expect(error.message).toBe(
+      'ENOMEM: io-pgtable-arm: io-pgtable-alloc fail point (table of 4096 bytes)',
+    );
   });
 });
 

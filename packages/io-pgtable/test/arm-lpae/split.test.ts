@@ -86,6 +86,19 @@ describe('split on partial unmap (opt-in)', () => {
     expect(ops.iovaToPhys(5 * SZ_4K)).toBe(0);
   });
 
+  test('a null gather still reaches tlbAddPage (v6.11 arm_lpae_split_blk_unmap never tested it)', () => {
+    // v6.11 arm_lpae_split_blk_unmap: `for (i = 0; i < num_entries; i++)
+    // io_pgtable_tlb_add_page(&data->iop, gather, ...)` with no NULL/queued test, which is how
+    // the old selftest's "Partial unmap" step (gather NULL) reached dummy_tlb_add_page.
+    const { ops, calls } = setup();
+    ops.mapPages(0, 0x8000_0000, SZ_2M, 1, RW);
+    expect(ops.unmapPages(2 * SZ_4K, SZ_4K, 2, null)).toBe(2 * SZ_4K);
+    expect(calls).toEqual([
+      { op: 'addPage', gather: null, iova: 2 * SZ_4K, granule: SZ_4K, cookie: ops.cookie },
+      { op: 'addPage', gather: null, iova: 3 * SZ_4K, granule: SZ_4K, cookie: ops.cookie },
+    ]);
+  });
+
   test('a table allocation failure during the split returns 0 and leaves the block', () => {
     const { machine, ops } = setup();
     ops.mapPages(0, 0x8000_0000, SZ_2M, 1, RW);

@@ -5,9 +5,20 @@
  */
 import { SocmemError } from '@socmem/hw-sim';
 import { describe, expect, it } from 'vitest';
+import { ArmV7sIoPgtable } from '../../src/arm-v7s/arm-v7s-io-pgtable';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../src/io-pgtable';
 import { IoPgtableMapError } from '../../src/map-error';
-import { allocV7s, freeV7s, SZ_1M, SZ_4K, SZ_16M, SZ_64K, smallMachine, v7sCfg } from './helpers';
+import {
+  allocV7s,
+  freeV7s,
+  recordingTlb,
+  SZ_1M,
+  SZ_4K,
+  SZ_16M,
+  SZ_64K,
+  smallMachine,
+  v7sCfg,
+} from './helpers';
 
 const RW = IOMMU_READ | IOMMU_WRITE;
 
@@ -67,6 +78,27 @@ describe('mapPages checks', () => {
     const pages = cfg.machine.pageAllocator.leakReport()[0]!.pages;
     expect(mapError(() => ops.mapPages(0x40_1000, 0, SZ_4K, 1, RW)).code).toBe('EEXIST');
     expect(cfg.machine.pageAllocator.leakReport()[0]!.pages).toBe(pages);
+  });
+
+  it('a supersection refused with EEXIST leaves the level-2 tables in its range alone', () => {
+    // arm_v7s_init_pte (v6.13) unmaps and frees a table slot by slot and only then meets the
+    // section at slot 5 and returns -EEXIST, so the page at 0x1000 would vanish with the failed
+    // call. Here every slot is checked first: nothing changes, no walk flush is issued.
+    const { tlb, calls } = recordingTlb();
+    const cfg = v7sCfg({ tlb });
+    const ops = allocV7s(cfg);
+    ops.mapPages(0x1000, 0x4000_1000, SZ_4K, 1, RW);
+    ops.mapPages(0x50_0000, 0x4050_0000, SZ_1M, 1, RW);
+    const pages = cfg.machine.pageAllocator.leakReport()[0]!.pages;
+    const error = mapError(() => ops.mapPages(0, 0x4100_0000, SZ_16M, 1, RW));
+    expect([error.code, error.mapped]).toEqual(['EEXIST', 0]);
+    expect(error.message).toBe('EEXIST: io-pgtable-arm-v7s: iova 0x50_0000 is already mapped');
+    expect(ops.iovaToPhys(0x1000)).toBe(0x4000_1000);
+    expect(ops.iovaToPhys(0x50_0000)).toBe(0x4050_0000);
+    expect(calls).toEqual([]);
+    expect(cfg.machine.pageAllocator.leakReport()[0]!.pages).toBe(pages);
+    if (!(ops instanceof ArmV7sIoPgtable)) throw new Error('not v7s');
+    ops.checkInvariants();
   });
 
   it('stops at ENOMEM midway when the second level-2 table cannot be allocated', () => {

@@ -2,7 +2,7 @@
  * A reference model of ARM_V7S entries for the property tests: one slot per level-1 entry and
  * 256 per level-2 table, with the rules of __arm_v7s_map, arm_v7s_init_pte and __arm_v7s_unmap
  * (io-pgtable-arm-v7s.c v6.13): a section over a level-2 table replaces it, anything over a valid
- * leaf is EEXIST, a partial unmap of a large entry returns 0, pgcount loops stop at the first
+ * leaf is EEXIST (with nothing changed), a partial unmap of a large entry returns 0, pgcount loops stop at the first
  * failure.
  */
 import { SZ_1M, SZ_4K, SZ_16M, SZ_64K } from './helpers';
@@ -54,11 +54,9 @@ export class V7sModel {
     const leaf: Leaf = { kind: 'leaf', iova, pa, cont: size === SZ_16M || size === SZ_64K };
     if (size >= SZ_1M) {
       const n = size / SZ_1M;
-      for (let i = 0; i < n; i++) {
-        const entry = this.l1[idx + i]!;
-        if (entry?.kind === 'table') this.l1[idx + i] = null;
-        else if (entry !== null) return 'EEXIST';
-      }
+      // Every slot is checked before any table is dropped (the library's all-or-nothing
+      // deviation from arm_v7s_init_pte, which frees tables slot by slot).
+      for (let i = 0; i < n; i++) if (this.l1[idx + i]?.kind === 'leaf') return 'EEXIST';
       for (let i = 0; i < n; i++) this.l1[idx + i] = leaf;
       return null;
     }

@@ -218,12 +218,14 @@ export class SmmuContextBank {
   tlbi(offset: number, lo: number, hi: number): void {
     const va64 = (this.cba2r & R.ARM_SMMU_CBA2R_VA64) !== 0;
     const vmid = this.cbar & 0xff;
+    // ASID width: 16 bits only for an AArch64 context with TCR2.AS = 1.
+    const asidMask = va64 && (this.tcr2 & R.ARM_SMMU_TCR2_AS) !== 0 ? 0xffff : 0xff;
     switch (offset) {
       case R.ARM_SMMU_CB_S1_TLBIALL:
         this.tlb.invalidateAll();
         return;
       case R.ARM_SMMU_CB_S1_TLBIASID:
-        this.tlb.invalidateAsid(va64 ? lo & 0xffff : lo & 0xff, vmid);
+        this.tlb.invalidateAsid(lo & asidMask, vmid);
         return;
       case R.ARM_SMMU_CB_S1_TLBIVA:
       case R.ARM_SMMU_CB_S1_TLBIVAL:
@@ -232,7 +234,7 @@ export class SmmuContextBank {
         const va = va64 ? joinHalves(lo, hi & 0xfff) * 4096 : (lo & 0xffff_f000) >>> 0;
         const allAsids =
           offset === R.ARM_SMMU_CB_S1_TLBIVAA || offset === R.ARM_SMMU_CB_S1_TLBIVAAL;
-        const asid = va64 ? hi >>> 16 : lo & 0xff;
+        const asid = (va64 ? hi >>> 16 : lo) & asidMask;
         if (Number.isSafeInteger(va)) this.tlb.invalidateVa(va, allAsids ? undefined : asid, vmid);
         return;
       }

@@ -7,6 +7,7 @@ import {
   ARM_SMMU_SIZE_BITS,
   ARM_SMMU_TCR_EAE,
   ARM_SMMU_TCR_EPD0,
+  ARM_SMMU_TCR2_AS,
   ARM_SMMU_TCR2_PASIZE_MASK,
   CBAR_TYPE_S2_TRANS,
 } from './registers';
@@ -71,7 +72,11 @@ export function decodeContextBank(
   const format: PageTableFormat = va64 ? 'lpae64' : 'lpae32';
   const fsrFormat = va64 ? 2 : 1;
   const walksDisabled = stage === 1 && (regs.tcr & ARM_SMMU_TCR_EPD0) !== 0;
-  const asid = stage === 2 ? 0 : va64 ? regs.ttbr0Hi >>> 16 : (regs.ttbr0Hi >>> 16) & 0xff;
+  // TTBR0.ASID [63:48]; only [55:48] count for AArch32 LPAE and for AArch64 with TCR2.AS = 0.
+  const asid =
+    stage === 2
+      ? 0
+      : (regs.ttbr0Hi >>> 16) & (va64 && (regs.tcr2 & ARM_SMMU_TCR2_AS) !== 0 ? 0xffff : 0xff);
   const fail = (error: string): DecodedContext => ({
     config: null,
     error,
@@ -109,6 +114,14 @@ export function decodeContextBank(
   } else {
     const sl0 = (regs.tcr >>> 6) & 3;
     if (sl0 === 3 || (!va64 && sl0 > 1)) return fail(`VTCR.SL0 ${sl0} is reserved`);
+    // AArch64.S2InvalidSL (ARM ARM VTCR_EL2.SL0; QEMU check_s2_mmu_setup): SL0 = 2 is only
+    // valid when the implemented PA size (IDR2.OAS here) is at least 44 bits (4K, 64K) or
+    // 42 bits (16K); otherwise every walk takes a level-0 translation fault.
+    if (va64 && sl0 === 2 && limits.outputBits < (granuleShift === 14 ? 42 : 44)) {
+      return fail(
+        `VTCR.SL0 2 needs an output size of 44 bits (42 with 16K), IDR2.OAS is ${limits.outputBits}`,
+      );
+    }
     startLevel = granuleShift === 12 ? 2 - sl0 : 3 - sl0;
     const bitsAtStart = inputBits - (granuleShift + (3 - startLevel) * bitsPerLevel);
     if (bitsAtStart < 1 || bitsAtStart > bitsPerLevel + 4) {

@@ -130,6 +130,12 @@ export const ARM_SMMU_RESUME_TERMINATE = 1 << 0;
 export const ARM_SMMU_CB_TCR2 = 0x10;
 /** TCR2.PASIZE [3:0]: 0=32, 1=36, 2=40, 3=42, 4=44, 5=48, 6=52 bits. */
 export const ARM_SMMU_TCR2_PASIZE_MASK = 0xf;
+/**
+ * TCR2.AS (bit 4): 16-bit ASIDs for an AArch64 context; 0 means 8-bit ASIDs (TTBR0[55:48]
+ * and the ASID field of TLBI operands are used, bits [63:56] ignored). Linux sets it for every
+ * AArch64 context (arm_smmu_init_context_bank).
+ */
+export const ARM_SMMU_TCR2_AS = 1 << 4;
 export const ARM_SMMU_CB_TTBR0 = 0x20;
 export const ARM_SMMU_CB_TTBR1 = 0x28;
 export const ARM_SMMU_CB_TCR = 0x30;
