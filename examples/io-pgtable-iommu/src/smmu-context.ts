@@ -34,6 +34,7 @@ import {
   ARM_SMMU_sCR0_GFIE,
   ARM_SMMU_sCR0_GFRE,
   ARM_SMMU_sCR0_USFCFG,
+  ARM_SMMU_TCR2_AS,
   type ArmSmmuV2,
   CBAR_TYPE_S1_TRANS_S2_BYPASS,
   type Machine,
@@ -81,7 +82,8 @@ export class SmmuStage1Context {
       CBAR_TYPE_S1_TRANS_S2_BYPASS << ARM_SMMU_CBAR_TYPE_SHIFT,
     );
     this.write32(gr1 + ARM_SMMU_GR1_CBA2R_BASE + 4 * this.index, ARM_SMMU_CBA2R_VA64);
-    this.write32(this.cbBase + ARM_SMMU_CB_TCR2, packed.tcr2);
+    // arm_smmu_init_context_bank: AArch64 contexts use 16-bit ASIDs (TCR2.AS).
+    this.write32(this.cbBase + ARM_SMMU_CB_TCR2, packed.tcr2 | ARM_SMMU_TCR2_AS);
     // TTBR0 = table | ASID << 48, one 64-bit register.
     this.machine.cpu.write64(
       this.cbBase + ARM_SMMU_CB_TTBR0,

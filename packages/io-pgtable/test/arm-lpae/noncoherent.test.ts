@@ -9,6 +9,7 @@ import { ACCESS_PRIV, ACCESS_READ, PageTableWalker, TranslationResult } from '@s
 import { describe, expect, test } from 'vitest';
 import { ArmLpaeIoPgtable } from '../../src/arm-lpae/pgtable';
 import {
+  IO_PGTABLE_QUIRK_ARM_NS,
   IOMMU_CACHE,
   IOMMU_READ,
   IOMMU_WRITE,
@@ -86,5 +87,24 @@ describe('non-coherent walk', () => {
     nc.ops.mapPages(0, 0, SZ_4K, 1, RW);
     // Three new tables (cleaned whole after zeroing, then their parent entry) and the leaf.
     expect(traced).toEqual(['4096', '8', '4096', '8', '4096', '8', '8']);
+  });
+
+  test('ARM_NS: RAM gets addr | NSTable | 3, the CPU copy adds SW_SYNC; later walks clean only leaves', () => {
+    // arm_lpae_install_table: new = paddr_to_iopte(table) | TABLE | NSTABLE; cmpxchg; for a
+    // non-coherent walk __arm_lpae_sync_pte, then WRITE_ONCE(*ptep, new | SW_SYNC) without a
+    // second sync. __arm_lpae_map then skips the sync of a descriptor carrying SW_SYNC.
+    const { machine, ops } = setup({ coherentWalk: false, quirks: IO_PGTABLE_QUIRK_ARM_NS });
+    ops.mapPages(0, 0x8000_0000, SZ_4K, 1, RW);
+    const l0 = readPte(machine, ops.pgdPa);
+    const next = l0 & 0x0000_ffff_ffff_f000n;
+    expect(l0).toBe(next | 0x8080_0000_0000_0003n);
+    expect(readRamPte(machine, ops.pgdPa)).toBe(next | 0x8000_0000_0000_0003n);
+    const traced: number[] = [];
+    machine.trace.subscribe((event) => {
+      if (event.kind === 'cache' && event.op === 'clean') traced.push(event.size);
+    });
+    ops.mapPages(SZ_4K, 0x8000_1000, SZ_4K, 2, RW);
+    expect(traced).toEqual([16]);
+    expect(ops.iovaToPhys(2 * SZ_4K + 1)).toBe(0x8000_2001);
   });
 });

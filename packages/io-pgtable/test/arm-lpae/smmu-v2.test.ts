@@ -26,6 +26,7 @@ import {
   ARM_SMMU_SCTLR_CFRE,
   ARM_SMMU_SCTLR_M,
   ARM_SMMU_sCR0_GFRE,
+  ARM_SMMU_TCR2_AS,
   ArmSmmuV2,
   CBAR_TYPE_S1_TRANS_S2_BYPASS,
   CBAR_TYPE_S2_TRANS,
@@ -139,7 +140,8 @@ describe('tables walked by the hw-sim SMMUv2', () => {
     );
     if (stage1) {
       const packed = armLpaePackTcr(cfg.armLpaeS1Cfg!, cfg.quirks);
-      bus.write32(cb + ARM_SMMU_CB_TCR2, packed.tcr2);
+      // arm_smmu_init_context_bank: AArch64 contexts set TCR2.AS (16-bit ASIDs).
+      bus.write32(cb + ARM_SMMU_CB_TCR2, packed.tcr2 | ARM_SMMU_TCR2_AS);
       bus.write32(cb + ARM_SMMU_CB_TCR, packed.tcr);
       bus.write64(cb + ARM_SMMU_CB_TTBR0, BigInt(cfg.armLpaeS1Cfg!.ttbr));
       bus.write32(cb + ARM_SMMU_CB_S1_MAIR0, cfg.armLpaeS1Cfg!.mair >>> 0);
