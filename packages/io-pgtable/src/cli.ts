@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * io-pgtable-dump: decodes an ARM IOMMU page table from a raw memory-image file.
  *
@@ -6,7 +7,7 @@
  * Prints the table tree and the merged mappings; exits 2 on bad arguments, 1 when the image
  * cannot be read or a table could not be decoded, 0 otherwise.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { SocmemError } from '@socmem/hw-sim';
 import { dumpIoPgtable } from './dump/dump';
@@ -192,8 +193,9 @@ export function runCli(argv: readonly string[], out: CliOutput): number {
   }
 }
 
+// Run when this file is the program, also through the node_modules/.bin symlink of the bin.
 const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
   process.exitCode = runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
