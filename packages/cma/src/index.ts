@@ -46,30 +46,7 @@ export {
   getOrder,
   type SharedDmaPoolNode,
 } from './contiguous/contiguous';
-export {
-  createDmemCgroupHierarchy,
-  DmemCgroup,
-  type DmemCgroupFile,
-  DmemCgroupHierarchy,
-  type DmemCgroupHierarchyOptions,
-  DmemCgroupLimitError,
-  DmemCgroupPool,
-  DmemCgroupRegion,
-  type DmemEvictHint,
-  dmemCgroupBelowLow,
-  dmemCgroupBelowMin,
-  dmemCgroupCalculateProtection,
-  dmemCgroupRegisterRegion,
-  dmemCgroupStateEvictValuable,
-  dmemCgroupTryCharge,
-  dmemCgroupUncharge,
-  dmemCgroupUnregisterRegion,
-  effectiveProtection,
-  PAGE_COUNTER_MAX,
-  PageCounter,
-  readDmemCgroupFile,
-  writeDmemCgroupFile,
-} from './dmem/index';
+export * from './dmem/index';
 export { allocContigRange, type ContigRangeStats, freeContigRange } from './mm/alloc-contig-range';
 export { BuddyAllocator, type BuddyAllocatorOptions } from './mm/buddy-allocator';
 export {

@@ -1,6 +1,7 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import type { BuddyAllocator } from './buddy-allocator';
 import { MIGRATE_CMA, MIGRATE_MOVABLE } from './constants';
+import { freeRangeToBuddy } from './free-one-page';
 import { gfpflagsAllowBlocking } from './gfp';
 import { PG_ALLOCATED, PG_BUDDY, PG_CONTIG, PG_HEAD, PG_LRU, PG_RESERVED } from './page-frames';
 
@@ -99,24 +100,6 @@ export function freeContigRange(buddy: BuddyAllocator, startPfn: number, count: 
   freeRangeToBuddy(buddy, start, startPfn, count);
 }
 
-/** Frees [pfn, pfn + count) in the largest naturally aligned blocks. */
-export function freeRangeToBuddy(
-  buddy: BuddyAllocator,
-  index: number,
-  pfn: number,
-  count: number,
-): void {
-  while (count > 0) {
-    let order = 0;
-    while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count)
-      order++;
-    buddy.freeOne(index, order);
-    index += 2 ** order;
-    pfn += 2 ** order;
-    count -= 2 ** order;
-  }
-}
-
 /**
  * `has_unmovable_pages` for the part of a pageblock inside the range. A CMA pageblock counts as
  * movable only for a CMA allocation (PB_ISOLATE_MODE_CMA_ALLOC, formerly
@@ -212,7 +195,7 @@ function testPagesIsolated(
   endPfn: number,
 ): number {
   const frames = buddy.frames;
-  const outer = containingFreeBlock(buddy, start, startPfn);
+  const outer = frames.freeBlockContaining(start, 0, buddy.maxPageOrder);
   let index = outer < 0 ? start : outer;
   while (index < end) {
     if ((frames.flags[index]! & PG_BUDDY) === 0) {
@@ -224,20 +207,6 @@ function testPagesIsolated(
     index += 2 ** frames.order[index]!;
   }
   return outer < 0 ? start : outer;
-}
-
-/** The head of the free block containing frame `index`, or -1. */
-function containingFreeBlock(buddy: BuddyAllocator, index: number, pfn: number): number {
-  const frames = buddy.frames;
-  const span = frames.spanOf(pfn)!;
-  for (let order = 0; order <= buddy.maxPageOrder; order++) {
-    const headPfn = pfn - (pfn % 2 ** order);
-    if (headPfn < span.startPfn) break;
-    const head = index - (pfn - headPfn);
-    if ((frames.flags[head]! & PG_BUDDY) !== 0 && head + 2 ** frames.order[head]! > index)
-      return head;
-  }
-  return -1;
 }
 
 /** `isolate_freepages_range` + giving back the head and tail outside the range. */

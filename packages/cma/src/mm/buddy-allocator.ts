@@ -6,17 +6,10 @@ import {
   SocmemError,
 } from '@socmem/hw-sim';
 import { checkBuddyInvariants } from './buddy-invariants';
-import {
-  defaultOrders,
-  MAX_NR_ZONES,
-  MIGRATE_MOVABLE,
-  ZONE_DMA32,
-  ZONE_NAMES,
-  ZONE_NORMAL,
-} from './constants';
+import { defaultOrders, MAX_NR_ZONES, ZONE_NAMES } from './constants';
 import { FreeArea } from './free-area';
 import { freeOnePage, freeReservedRange } from './free-one-page';
-import { __GFP_DMA32, __GFP_MOVABLE, __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
+import { __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
 import { frameLeakReport } from './leak-report';
 import { Migrator } from './migrate';
 import { OwnerRegistry } from './owner-registry';
@@ -139,18 +132,21 @@ export class BuddyAllocator implements PageAllocator {
         `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,
       );
     }
-    // current_gfp_context(): under PF_MEMALLOC_PIN, __GFP_MOVABLE is cleared, so the request
-    // becomes UNMOVABLE (and with it loses ALLOC_CMA), not merely "movable without CMA".
-    const effectiveGfp = this.memallocPinDepth > 0 ? gfp & ~__GFP_MOVABLE : gfp;
+    // The flag, migratetype and zone constants below are literals (named in comments): this
+    // is the allocation fast path, and V8 reloads a module-level const on every access.
+    // current_gfp_context(): under PF_MEMALLOC_PIN, __GFP_MOVABLE (0x8) is cleared, so the
+    // request becomes UNMOVABLE (and with it loses ALLOC_CMA), not merely "movable without CMA".
+    const effectiveGfp = this.memallocPinDepth > 0 ? gfp & ~0x8 : gfp;
     const migratetype = gfpMigratetype(effectiveGfp);
-    const allocCma = migratetype === MIGRATE_MOVABLE;
-    // The zonelist holds only populated zones: NORMAL then DMA32, or DMA32 alone for __GFP_DMA32.
+    const allocCma = migratetype === 1; // MIGRATE_MOVABLE
+    // The zonelist holds only populated zones: NORMAL (1) then DMA32 (0), or DMA32 alone for
+    // __GFP_DMA32 (0x4).
     let index = -1;
-    if ((gfp & __GFP_DMA32) === 0 && this.managedPages[ZONE_NORMAL]! > 0) {
-      index = this.rmqueueOps.rmqueue(ZONE_NORMAL, order, migratetype, allocCma);
+    if ((gfp & 0x4) === 0 && this.managedPages[1]! > 0) {
+      index = this.rmqueueOps.rmqueue(1, order, migratetype, allocCma);
     }
-    if (index < 0 && this.managedPages[ZONE_DMA32]! > 0) {
-      index = this.rmqueueOps.rmqueue(ZONE_DMA32, order, migratetype, allocCma);
+    if (index < 0 && this.managedPages[0]! > 0) {
+      index = this.rmqueueOps.rmqueue(0, order, migratetype, allocCma);
     }
     if (index < 0) {
       throw new SocmemError(
@@ -159,12 +155,10 @@ export class BuddyAllocator implements PageAllocator {
       );
     }
     this.prepNewPage(index, order, ownerId);
-    if ((gfp & __GFP_ZERO) !== 0)
-      this.machine.cpu.fill(
-        this.pfnToPhys(this.frames.pfnOf(index)),
-        0,
-        this.pageSize * 2 ** order,
-      );
+    if ((gfp & 0x100) !== 0) {
+      // __GFP_ZERO
+      this.machine.cpu.fill(this.pfnToPhys(this.frames.pfnOf(index)), 0, this.pageSize << order);
+    }
     if (this.machine.trace.active) this.emitTrace('alloc', index, order, ownerId);
     return index;
   }
@@ -177,25 +171,29 @@ export class BuddyAllocator implements PageAllocator {
   /** Frees a block allocated by `allocFrames`/`allocPagesGfp` (`__free_pages`). */
   freeFrames(index: number, order: number): void {
     const frames = this.frames;
-    const flags = frames.flags[index]!;
-    if (
-      (flags & (PG_ALLOCATED | PG_HEAD)) !== (PG_ALLOCATED | PG_HEAD) ||
-      frames.order[index] !== order
-    ) {
-      throw new SocmemError(
-        'EINVAL',
-        `${this.name}: pfn ${hex(frames.pfnOf(index))} is not an allocated block of order ${order}`,
-      );
-    }
-    if ((flags & ~(PG_ALLOCATED | PG_HEAD)) !== 0) {
-      throw new SocmemError(
-        'EINVAL',
-        `${this.name}: pfn ${hex(frames.pfnOf(index))} belongs to a movable user or CMA and is freed by it`,
-      );
-    }
+    // Exactly PG_ALLOCATED | PG_HEAD (6, a literal on this hot path): the head of a block
+    // that no movable user or CMA area owns.
+    if (frames.flags[index] !== 6 || frames.order[index] !== order) this.rejectFree(index, order);
     if (this.machine.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
-    this.releaseFrames(index, 2 ** order);
+    this.releaseFrames(index, 1 << order);
     this.freeOne(index, order);
+  }
+
+  /** Throws the EINVAL explaining why `freeFrames(index, order)` is refused. */
+  private rejectFree(index: number, order: number): never {
+    const frames = this.frames;
+    const pfn = hex(frames.pfnOf(index));
+    const head = PG_ALLOCATED | PG_HEAD;
+    if ((frames.flags[index]! & head) !== head || frames.order[index] !== order) {
+      throw new SocmemError(
+        'EINVAL',
+        `${this.name}: pfn ${pfn} is not an allocated block of order ${order}`,
+      );
+    }
+    throw new SocmemError(
+      'EINVAL',
+      `${this.name}: pfn ${pfn} belongs to a movable user or CMA and is freed by it`,
+    );
   }
 
   /** `__free_pages(pfn_to_page(pfn), order)`. */
@@ -257,17 +255,18 @@ export class BuddyAllocator implements PageAllocator {
     freeOnePage(this.frames, this.freeArea, this.maxPageOrder, index, order);
   }
 
-  /** Marks `count` frames from `index` as one allocation of `order` owned by `ownerId`. */
+  /** Marks the 2^order frames from `index` as one allocation owned by `ownerId`. */
   prepNewPage(index: number, order: number, ownerId: number): void {
     const frames = this.frames;
+    // Flag literals on this hot path: PG_ALLOCATED = 2, PG_ALLOCATED | PG_HEAD = 6.
     if (order > 0) {
       const count = 1 << order;
-      frames.flags.fill(PG_ALLOCATED, index, index + count);
+      frames.flags.fill(2, index, index + count);
       frames.owner.fill(ownerId, index, index + count);
     } else {
       frames.owner[index] = ownerId;
     }
-    frames.flags[index] = PG_ALLOCATED | PG_HEAD;
+    frames.flags[index] = 6;
     frames.order[index] = order;
     frames.refcount[index] = 1;
   }

@@ -43,8 +43,8 @@ export function checkBuddyInvariants(buddy: BuddyAllocator): void {
               `${where}: head says order ${frames.order[index]} type ${frames.listType[index]}`,
             );
           }
-          const pfn = frames.pfnOf(index);
-          const span = frames.spanOf(pfn)!;
+          const span = frames.spanOfIndex(index);
+          const pfn = span.startPfn + (index - span.offset);
           if (span.zone !== zone)
             throw new InvariantError(name, `${where}: frame is in zone ${span.zone}`);
           if (pfn % size !== 0 || pfn + size > span.endPfn)
@@ -130,8 +130,8 @@ function checkNoMergeableBuddies(buddy: BuddyAllocator, covered: Uint8Array): vo
     if ((frames.flags[index]! & PG_BUDDY) === 0 || covered[index] === 0) continue;
     const order = frames.order[index]!;
     if (order >= buddy.maxPageOrder) continue;
-    const pfn = frames.pfnOf(index);
-    const span = frames.spanOf(pfn)!;
+    const span = frames.spanOfIndex(index);
+    const pfn = span.startPfn + (index - span.offset);
     const size = 2 ** order;
     const delta = pfn % (2 * size) === 0 ? size : -size;
     if (pfn + delta < span.startPfn || pfn + delta >= span.endPfn) continue;

@@ -1,7 +1,7 @@
 import type { BuddyAllocator } from './buddy-allocator';
 import { migratetypeIsMergeable } from './constants';
 import type { FreeArea } from './free-area';
-import { type PageFrames, PB_MIGRATE_ISOLATE_BIT, PG_BUDDY, PG_RESERVED } from './page-frames';
+import { type PageFrames, PG_RESERVED } from './page-frames';
 
 /**
  * `__free_one_page`: merges the block with free buddies of equal order (never across pageblocks
@@ -25,8 +25,8 @@ export function freeOnePage(
     }
     return;
   }
-  let pfn = frames.pfnOf(index);
-  const span = frames.spanOf(pfn)!;
+  const span = frames.spanOfIndex(index);
+  let pfn = span.startPfn + (index - span.offset);
   while (order < maxPageOrder) {
     const size = 1 << order;
     // pfn & size is exact for pfns below 2^53 (ToInt32 keeps the low 32 bits).
@@ -34,12 +34,14 @@ export function freeOnePage(
     const buddyPfn = pfn + delta;
     if (buddyPfn < span.startPfn || buddyPfn >= span.endPfn) break;
     const buddy = index + delta;
-    if ((frames.flags[buddy]! & PG_BUDDY) === 0 || frames.order[buddy] !== order) break;
+    // PG_BUDDY (1) and PB_MIGRATE_ISOLATE_BIT (8) as literals: this loop runs on every free,
+    // and V8 reloads a module-level const from the module context on each access.
+    if ((frames.flags[buddy]! & 1) === 0 || frames.order[buddy] !== order) break;
     let retype = false;
     if (order >= pbOrder) {
       const buddyFlags = frames.pageblock[buddy >>> pbOrder]!;
       if (buddyFlags !== blockFlags) {
-        const isolated = ((buddyFlags | blockFlags) & PB_MIGRATE_ISOLATE_BIT) !== 0;
+        const isolated = ((buddyFlags | blockFlags) & 8) !== 0;
         if (isolated || !migratetypeIsMergeable(buddyFlags) || !migratetypeIsMergeable(blockFlags))
           break;
         retype = true;
@@ -65,9 +67,13 @@ function samePageblockFlags(frames: PageFrames, index: number, order: number): b
   return true;
 }
 
-/** Frees every still-reserved frame of [startPfn, endPfn) in the largest aligned blocks. */
+/**
+ * Frees every still-reserved frame of [startPfn, endPfn): each run of reserved frames is
+ * handed over (counted as managed pages) in the largest aligned blocks.
+ */
 export function freeReservedRange(buddy: BuddyAllocator, startPfn: number, endPfn: number): void {
   const frames = buddy.frames;
+  const flags = frames.flags;
   let pfn = startPfn;
   while (pfn < endPfn) {
     const span = frames.spanOf(pfn);
@@ -75,30 +81,35 @@ export function freeReservedRange(buddy: BuddyAllocator, startPfn: number, endPf
       pfn++;
       continue;
     }
-    const stop = Math.min(endPfn, span.endPfn);
     const index = span.offset + (pfn - span.startPfn);
-    if ((frames.flags[index]! & PG_RESERVED) === 0) {
+    const runEnd = index + (Math.min(endPfn, span.endPfn) - pfn);
+    let run = index;
+    while (run < runEnd && (flags[run]! & PG_RESERVED) !== 0) run++;
+    if (run === index) {
       pfn++;
       continue;
     }
-    let order = 0;
-    while (
-      order < buddy.maxPageOrder &&
-      pfn % 2 ** (order + 1) === 0 &&
-      pfn + 2 ** (order + 1) <= stop &&
-      allReserved(frames, index, 2 ** (order + 1))
-    ) {
-      order++;
-    }
-    frames.flags.fill(0, index, index + 2 ** order);
-    buddy.managedPages[span.zone]! += 2 ** order;
-    buddy.freeOne(index, order);
-    pfn += 2 ** order;
+    flags.fill(0, index, run);
+    buddy.managedPages[span.zone]! += run - index;
+    freeRangeToBuddy(buddy, index, pfn, run - index);
+    pfn += run - index;
   }
 }
 
-function allReserved(frames: PageFrames, index: number, count: number): boolean {
-  const flags = frames.flags;
-  for (let k = index; k < index + count; k++) if (flags[k] !== PG_RESERVED) return false;
-  return true;
+/** Frees [pfn, pfn + count), frame `index` onwards, in the largest naturally aligned blocks. */
+export function freeRangeToBuddy(
+  buddy: BuddyAllocator,
+  index: number,
+  pfn: number,
+  count: number,
+): void {
+  while (count > 0) {
+    let order = 0;
+    while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count)
+      order++;
+    buddy.freeOne(index, order);
+    index += 2 ** order;
+    pfn += 2 ** order;
+    count -= 2 ** order;
+  }
 }

@@ -25,9 +25,11 @@ export const GFP_HIGHUSER_MOVABLE = GFP_USER | __GFP_MOVABLE;
 
 /** `gfp_migratetype`: MOVABLE, RECLAIMABLE or UNMOVABLE from the mobility modifiers. */
 export function gfpMigratetype(gfp: number): number {
-  if ((gfp & __GFP_MOVABLE) !== 0) return 1;
-  if ((gfp & __GFP_RECLAIMABLE) !== 0) return 2;
-  return 0;
+  // Literals, not the module consts: this runs on every allocation and V8 reloads a
+  // module-level const from the module context on each access.
+  if ((gfp & 0x8) !== 0) return 1; // __GFP_MOVABLE -> MIGRATE_MOVABLE
+  if ((gfp & 0x10) !== 0) return 2; // __GFP_RECLAIMABLE -> MIGRATE_RECLAIMABLE
+  return 0; // MIGRATE_UNMOVABLE
 }
 
 /** `gfpflags_allow_blocking`: the caller may sleep (direct reclaim, migration). */

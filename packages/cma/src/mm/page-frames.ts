@@ -117,25 +117,47 @@ export class PageFrames {
     return index;
   }
 
-  /** The pfn of frame `index`. */
-  pfnOf(index: number): number {
+  /** The span holding frame `index` (the last span looked up is tried first). */
+  spanOfIndex(index: number): MemSpan {
     const last = this.lastSpan;
-    if (index >= last.offset && index < last.offset + (last.endPfn - last.startPfn)) {
-      return last.startPfn + (index - last.offset);
-    }
+    if (index >= last.offset && index < last.offset + (last.endPfn - last.startPfn)) return last;
     for (const span of this.spans) {
       if (index >= span.offset && index < span.offset + (span.endPfn - span.startPfn)) {
         this.lastSpan = span;
-        return span.startPfn + (index - span.offset);
+        return span;
       }
     }
     throw new SocmemError('EINVAL', `page frames: frame index ${index} out of range`);
   }
 
+  /** The pfn of frame `index`. */
+  pfnOf(index: number): number {
+    const span = this.spanOfIndex(index);
+    return span.startPfn + (index - span.offset);
+  }
+
   /** Zone of frame `index`. */
   zoneOfIndex(index: number): number {
-    this.pfnOf(index);
-    return this.lastSpan.zone;
+    return this.spanOfIndex(index).zone;
+  }
+
+  /**
+   * Head index of the free block (PG_BUDDY) of order `minOrder`..`maxOrder` that contains
+   * frame `index`, or -1. Buddy blocks are aligned in pfn space, not in frame-index space, so
+   * the candidate heads are found from the pfn.
+   */
+  freeBlockContaining(index: number, minOrder: number, maxOrder: number): number {
+    const span = this.spanOfIndex(index);
+    const pfn = span.startPfn + (index - span.offset);
+    for (let order = minOrder; order <= maxOrder; order++) {
+      const headPfn = pfn - (pfn % 2 ** order);
+      if (headPfn < span.startPfn) break;
+      const head = index - (pfn - headPfn);
+      if ((this.flags[head]! & PG_BUDDY) === 0) continue;
+      const headOrder = this.order[head]!;
+      if (headOrder >= minOrder && head + 2 ** headOrder > index) return head;
+    }
+    return -1;
   }
 
   /** The migratetype a pageblock behaves as (MIGRATE_ISOLATE while isolated). */

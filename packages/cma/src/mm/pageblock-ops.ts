@@ -107,21 +107,12 @@ export class PageblockOps {
   private removeCoveringBlock(block: number): number {
     const frames = this.frames;
     const pbOrder = frames.pageblockOrder;
-    const start = block << pbOrder;
-    const pfn = frames.pfnOf(start);
-    const span = frames.spanOf(pfn)!;
-    for (let order = pbOrder + 1; order <= this.maxPageOrder; order++) {
-      // Buddy blocks are aligned in pfn space, not in frame-index space.
-      const headPfn = pfn - (pfn % 2 ** order);
-      if (headPfn < span.startPfn) break;
-      const head = start - (pfn - headPfn);
-      if ((frames.flags[head]! & PG_BUDDY) === 0 || frames.order[head]! !== order) continue;
-      this.coveringOrder = order;
-      this.coveringType = frames.listType[head]!;
-      this.area.remove(head, span.zone);
-      return head;
-    }
-    return -1;
+    const head = frames.freeBlockContaining(block << pbOrder, pbOrder + 1, this.maxPageOrder);
+    if (head < 0) return -1;
+    this.coveringOrder = frames.order[head]!;
+    this.coveringType = frames.listType[head]!;
+    this.area.remove(head, frames.zoneOfIndex(head));
+    return head;
   }
 
   /** Moves every free block inside a pageblock onto `migratetype`'s lists. */

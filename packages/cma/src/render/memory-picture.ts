@@ -1,7 +1,7 @@
 import { hex } from '@socmem/hw-sim';
 import type { BuddyAllocator } from '../mm/buddy-allocator';
 import { MIGRATETYPE_NAMES } from '../mm/constants';
-import { PG_ALLOCATED, PG_BUDDY, PG_CONTIG, PG_LRU, PG_RESERVED } from '../mm/page-frames';
+import { PG_ALLOCATED, PG_CONTIG, PG_LRU, PG_RESERVED } from '../mm/page-frames';
 
 /** Frame states in a picture, from most to least important when several share one character. */
 export const FRAME_GLYPHS = {
@@ -13,7 +13,8 @@ export const FRAME_GLYPHS = {
   free: '.',
 } as const;
 
-const PRIORITY = ['P', 'U', 'C', 'm', 'r', '.'];
+/** The glyphs in FRAME_GLYPHS order, so a lower position means a more important state. */
+const PRIORITY: readonly string[] = Object.values(FRAME_GLYPHS);
 
 /** Options of {@link renderMemoryRange}. */
 export interface MemoryPictureOptions {
@@ -82,6 +83,5 @@ export function frameGlyph(buddy: BuddyAllocator, pfn: number): string {
     return (flags & PG_CONTIG) !== 0 ? FRAME_GLYPHS.cmaAllocated : FRAME_GLYPHS.unmovable;
   }
   if ((flags & PG_RESERVED) !== 0) return FRAME_GLYPHS.reserved;
-  if ((flags & PG_BUDDY) !== 0) return FRAME_GLYPHS.free;
-  return FRAME_GLYPHS.free; // a tail frame of a free block
+  return FRAME_GLYPHS.free; // the head (PG_BUDDY) or a tail frame of a free block
 }

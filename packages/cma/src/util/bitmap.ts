@@ -2,8 +2,6 @@ import { isPowerOfTwo, SocmemError } from '@socmem/hw-sim';
 
 /** Largest bitmap we accept (2^30 bits): word indices shifted by 5 stay positive int32s. */
 const MAX_BITS = 0x4000_0000;
-/** Values up to this can use int32 bitwise alignment math. */
-const INT32_MAX = 0x7fff_ffff;
 
 function isCount(value: number): boolean {
   return Number.isInteger(value) && value >= 0;
@@ -68,6 +66,18 @@ export class Bitmap {
   findNextZeroBit(start: number, end: number = this.size): number {
     const limit = Math.min(end, this.size);
     this.checkSearch(start, limit);
+    return this.scanZero(start, limit);
+  }
+
+  /** find_next_bit: the first set bit in [start, end), or `end` when there is none. */
+  findNextBit(start: number, end: number = this.size): number {
+    const limit = Math.min(end, this.size);
+    this.checkSearch(start, limit);
+    return this.scanSet(start, limit);
+  }
+
+  /** findNextZeroBit without argument checks; `limit <= size`. */
+  private scanZero(start: number, limit: number): number {
     if (start >= limit) return limit;
     const words = this.words;
     let index = start >>> 5;
@@ -81,10 +91,8 @@ export class Bitmap {
     return Math.min(found, limit);
   }
 
-  /** find_next_bit: the first set bit in [start, end), or `end` when there is none. */
-  findNextBit(start: number, end: number = this.size): number {
-    const limit = Math.min(end, this.size);
-    this.checkSearch(start, limit);
+  /** findNextBit without argument checks; `limit <= size`. */
+  private scanSet(start: number, limit: number): number {
     if (start >= limit) return limit;
     const words = this.words;
     let index = start >>> 5;
@@ -121,18 +129,21 @@ export class Bitmap {
     if (!isMask(alignMask)) {
       throw new SocmemError('EINVAL', `Bitmap: alignMask ${alignMask} is not 2^k - 1`);
     }
+    // The arguments are checked once here; the loop uses the unchecked scans (every bound
+    // below is an integer in [0, size]).
     const size = this.size;
     let from = start;
     for (;;) {
-      let index = this.findNextZeroBit(from, size);
+      let index = this.scanZero(from, size);
       // __ALIGN_MASK(index + align_offset, align_mask) - align_offset, exact beyond int32 too.
+      // 0x7fff_ffff (INT32_MAX) is a literal: V8 reloads a module const on every access.
       const raised = index + alignOffset + alignMask;
       const aligned =
-        raised <= INT32_MAX ? raised & ~alignMask : raised - (raised % (alignMask + 1));
+        raised <= 0x7fff_ffff ? raised & ~alignMask : raised - (raised % (alignMask + 1));
       index = aligned - alignOffset;
       const end = index + count;
       if (end > size) return end;
-      const busy = this.findNextBit(index, end);
+      const busy = this.scanSet(index, end);
       if (busy >= end) return index;
       from = busy + 1;
     }

@@ -134,15 +134,20 @@ describe('activation (cma_activate_area)', () => {
     mm.checkInvariants();
   });
 
-  it('an area spanning two zones cannot be activated; its pages become ordinary memory', () => {
-    const mm = boot([{ base: 0xfc00_0000, size: 128 * MiB }], (system) => {
+  /** Boots 128 MiB at 0xfc00_0000 with a fixed 32 MiB area 'straddle' across the 4 GiB line. */
+  function bootStraddlingArea(reservePagesOnError: boolean) {
+    return boot([{ base: 0xfc00_0000, size: 128 * MiB }], (system) => {
       cmaDeclareContiguous(system.cma, {
         base: 0xff00_0000,
         size: 32 * MiB,
         fixed: true,
         name: 'straddle',
-      });
+      }).reservePagesOnError = reservePagesOnError;
     });
+  }
+
+  it('an area spanning two zones cannot be activated; its pages become ordinary memory', () => {
+    const mm = bootStraddlingArea(false);
     const cma = mm.cma.find('straddle')!;
     expect(cma.count).toBe(0);
     expect(mm.cma.totalcmaPages).toBe(0);
@@ -157,14 +162,7 @@ describe('activation (cma_activate_area)', () => {
   });
 
   it('cma_reserve_pages_on_error keeps the pages out of the buddy allocator', () => {
-    const mm = boot([{ base: 0xfc00_0000, size: 128 * MiB }], (system) => {
-      cmaDeclareContiguous(system.cma, {
-        base: 0xff00_0000,
-        size: 32 * MiB,
-        fixed: true,
-        name: 'straddle',
-      }).reservePagesOnError = true;
-    });
+    const mm = bootStraddlingArea(true);
     expect(mm.buddy.freePageCount).toBe(32768 - 8192);
     mm.checkInvariants();
   });

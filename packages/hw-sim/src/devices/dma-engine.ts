@@ -70,6 +70,8 @@ export class DmaEngine implements MmioDevice {
   private statusBits = 0;
   private done = 0;
   private lastFault: TransferFault | null = null;
+  /** ERROR_INFO[7:0] of the last job (DMA_ERROR_*). */
+  private errorCode = R.DMA_ERROR_NONE;
   private faultOnDestination = false;
   private running = false;
   private readonly detachResume: (() => void) | undefined;
@@ -95,6 +97,11 @@ export class DmaEngine implements MmioDevice {
   /** The job's state. */
   get state(): DmaJobState {
     return this.jobState;
+  }
+
+  /** A job is queued, running or stalled: STATUS.BUSY, and the job registers are frozen. */
+  private get active(): boolean {
+    return this.jobState === 'busy' || this.jobState === 'stalled';
   }
 
   /** Bytes moved by the current or last job. */
@@ -141,7 +148,7 @@ export class DmaEngine implements MmioDevice {
    * state. Does nothing when no job is queued.
    */
   run(): DmaJobState {
-    if (this.jobState !== 'busy' && this.jobState !== 'stalled') return this.jobState;
+    if (!this.active) return this.jobState;
     this.running = true;
     try {
       for (;;) {
@@ -159,7 +166,7 @@ export class DmaEngine implements MmioDevice {
 
   /** Ends a stalled or queued job with the ABORTED error. */
   abort(): void {
-    if (this.jobState !== 'busy' && this.jobState !== 'stalled') return;
+    if (!this.active) return;
     this.master.abort();
     this.finishWithError(
       { kind: 'external-abort', address: this.dst + this.done, level: 0 },
@@ -204,7 +211,7 @@ export class DmaEngine implements MmioDevice {
   }
 
   write32(offset: number, value: number): void {
-    const busy = this.jobState === 'busy' || this.jobState === 'stalled';
+    const busy = this.active;
     switch (offset) {
       case R.DMA_REG_CTRL:
         this.opFill = (value & R.DMA_CTRL_OP_FILL) !== 0;
@@ -235,12 +242,10 @@ export class DmaEngine implements MmioDevice {
   /** STATUS as the register reads. */
   get status(): number {
     let bits = this.statusBits;
-    if (this.jobState === 'busy' || this.jobState === 'stalled') bits |= R.DMA_STATUS_BUSY;
+    if (this.active) bits |= R.DMA_STATUS_BUSY;
     if (this.jobState === 'stalled') bits |= R.DMA_STATUS_STALLED;
     return bits >>> 0;
   }
-
-  private errorCode = R.DMA_ERROR_NONE;
 
   private get errorInfo(): number {
     if (this.lastFault === null) return this.errorCode;
@@ -253,7 +258,7 @@ export class DmaEngine implements MmioDevice {
   }
 
   private program(fill: boolean, src: number, dst: number, length: number, value: number): void {
-    if (this.jobState === 'busy' || this.jobState === 'stalled') {
+    if (this.active) {
       throw new SocmemError('EBUSY', `dma engine ${this.name}: a job is already running`);
     }
     for (const [what, address] of [

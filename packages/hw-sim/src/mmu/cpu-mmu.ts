@@ -1,6 +1,6 @@
 import type { Cpu } from '../cpu/cpu';
 import { hex, SocmemError } from '../errors/socmem-error';
-import { LpaeGeometry, lpaeStartLevel } from './lpae-geometry';
+import { lpaeStartLevel } from './lpae-geometry';
 import { MmuTranslator } from './mmu-translator';
 import type { PageTableWalker } from './page-table-walker';
 import { applyAccess } from './permissions';
@@ -116,7 +116,7 @@ export class CpuMmu {
       coherentWalk: tcr.irgn0 !== 0,
       mtkExtension: false,
     };
-    new LpaeGeometry(config); // validates (EINVAL) before any state changes
+    this.walker.prepare(config); // validates (EINVAL) before any state changes
     const mair =
       typeof registers.mair === 'bigint'
         ? BigInt.asUintN(64, registers.mair)

@@ -43,6 +43,8 @@ export class LpaeGeometry {
   readonly stage2Xnx: boolean;
   /** Shift of the input address at each level 0..3. */
   readonly levelShift: readonly number[];
+  /** Bytes one descriptor maps at each level 0..3 (2^levelShift). */
+  readonly levelSize: readonly number[];
 
   constructor(config: WalkConfig) {
     const {
@@ -128,6 +130,7 @@ export class LpaeGeometry {
     this.startLevel = startLevel;
     this.startIndexBits = indexBits;
     this.levelShift = shifts;
+    this.levelSize = shifts.map((shift) => 2 ** shift);
     this.pa52 = granuleShift === 16 && outputBits === 52;
     // Block levels (ARM ARM D8.3.1, Table D8-xx; QEMU lpae_block_desc_valid): 4K L1/L2;
     // 16K L2; 64K L2, and L1 with 52-bit output. Mali's page sizes are 4K|2M|1G (L1/L2 blocks).

@@ -1,22 +1,16 @@
 import type { DescriptorReader } from './descriptor-reader';
 import type { LpaeGeometry } from './lpae-geometry';
 import { applyAccess } from './permissions';
-import { POW2 } from './pow2';
 import type { TranslationResult, WalkConfig } from './translation';
 import { walkFault } from './walk-fault';
 
-const TWO_POW_32 = 0x1_0000_0000;
-/** Descriptor bit 10 (AF) in the low half. */
-const AF = 0x400;
-/** Upper-attribute bits in the high half: UXN/XN (54), PXN (53). */
-const HI_XN = 1 << 22;
-const HI_PXN = 1 << 21;
-/** Table-descriptor attributes (bits 63:59) in the high half. */
-const HI_NS_TABLE = 1 << 31;
-const HI_AP_TABLE_RO = 1 << 30;
-const HI_AP_TABLE_NO_EL0 = 1 << 29;
-const HI_UXN_TABLE = 1 << 28;
-const HI_PXN_TABLE = 1 << 27;
+// Descriptor bits appear below as literals with their names in comments, 2^32 as 0x1_0000_0000
+// and level sizes come from the geometry: V8 reloads a module-level constant from the module
+// context on every access (~1 ns each), and a walk reads them at every level.
+// Low half: AF bit 10 (0x400), nG bit 11 (0x800), NS bit 5 (0x20), AP[2:1] bits 7:6.
+// High half (bit n of the descriptor is bit n - 32): UXN/XN 54 (0x40_0000), PXN 53 (0x20_0000);
+// table attributes NSTable 63 (0x8000_0000), APTable[1] 62 (0x4000_0000, read-only),
+// APTable[0] 61 (0x2000_0000, no EL0), UXNTable 60 (0x1000_0000), PXNTable 59 (0x800_0000).
 
 /**
  * The address field of an LPAE descriptor, bits [47:shift] (ARM ARM D8.3), plus PA[51:48]
@@ -27,19 +21,10 @@ function descriptorAddress(lo: number, hi: number, shift: number, pa52: boolean)
   if (pa52) high |= ((lo >>> 12) & 0xf) << 16;
   if (shift >= 32) {
     high &= ~((1 << (shift - 32)) - 1);
-    return high * TWO_POW_32;
+    return high * 0x1_0000_0000;
   }
   const low = (lo & ~((1 << shift) - 1)) >>> 0;
-  return high * TWO_POW_32 + low;
-}
-
-/** The index of `inputAddress` at a level: `bits` bits above `shift`. */
-function levelIndex(inputAddress: number, shift: number, bits: number): number {
-  const above =
-    inputAddress < TWO_POW_32 && shift < 32
-      ? inputAddress >>> shift
-      : Math.floor(inputAddress / POW2[shift]!);
-  return bits >= 31 ? above % POW2[bits]! : above & ((1 << bits) - 1);
+  return high * 0x1_0000_0000 + low;
 }
 
 /**
@@ -72,7 +57,13 @@ export function walkLpae(
   const isMali = config.format === 'mali';
   for (;;) {
     const shift = geometry.levelShift[level]!;
-    const descriptorPa = table + levelIndex(inputAddress, shift, indexBits) * 8;
+    const size = geometry.levelSize[level]!;
+    const above =
+      inputAddress < 0x1_0000_0000 && shift < 32
+        ? inputAddress >>> shift
+        : Math.floor(inputAddress / size);
+    // indexBits is at most 17 (a 13-bit stride plus 16 concatenated tables): a 32-bit mask works.
+    const descriptorPa = table + (above & ((1 << indexBits) - 1)) * 8;
     out.walkReads++;
     if (!reader.read64(descriptorPa, config.coherentWalk)) {
       out.faultDescriptorAddress = descriptorPa;
@@ -86,7 +77,7 @@ export function walkLpae(
       const next = descriptorAddress(lo, hi, geometry.granuleShift, geometry.pa52);
       if (next >= geometry.outputLimit)
         return walkFault(out, 'address-size', level, config, access);
-      if (geometry.tableAttributes) tableHi |= hi & 0xf800_0000;
+      if (geometry.tableAttributes) tableHi |= hi & 0xf800_0000; // bits 63:59
       table = next;
       level++;
       indexBits = geometry.stride;
@@ -97,21 +88,22 @@ export function walkLpae(
     if (level === 3 ? type !== geometry.pageType : (geometry.blockLevels & (1 << level)) === 0) {
       return walkFault(out, 'translation', level, config, access);
     }
-    const size = POW2[shift]!;
     const base = descriptorAddress(lo, hi, shift, geometry.pa52);
     if (base >= geometry.outputLimit) return walkFault(out, 'address-size', level, config, access);
     out.level = level;
     out.pageSize = size;
     out.pa =
       base +
-      (inputAddress < TWO_POW_32 && shift < 32 ? inputAddress & (size - 1) : inputAddress % size);
+      (inputAddress < 0x1_0000_0000 && shift < 32
+        ? inputAddress & (size - 1)
+        : inputAddress % size);
     out.descriptorLo = lo;
     out.descriptorHi = hi;
     out.shareability = (lo >>> 8) & 3;
     if (config.stage === 1) {
       out.memoryAttributes = (lo >>> 2) & 7;
       out.nonGlobal = !isMali && (lo & 0x800) !== 0;
-      out.nonSecure = !isMali && ((lo & 0x20) !== 0 || (tableHi & HI_NS_TABLE) !== 0);
+      out.nonSecure = !isMali && ((lo & 0x20) !== 0 || (tableHi & 0x8000_0000) !== 0); // NSTable
     } else {
       out.memoryAttributes = (lo >>> 2) & 0xf;
     }
@@ -121,7 +113,7 @@ export function walkLpae(
         ? stage1Permissions(lo, hi, tableHi, config.format === 'lpae64')
         : stage2Permissions(lo, hi, geometry.stage2Xnx, config.format === 'lpae32');
     // Mali has no access flag (Linux never sets AF for ARM_MALI_LPAE).
-    if (!isMali && (lo & AF) === 0) return walkFault(out, 'access-flag', level, config, access);
+    if (!isMali && (lo & 0x400) === 0) return walkFault(out, 'access-flag', level, config, access);
     return applyAccess(out, access, config.format, config.stage);
   }
 }
@@ -136,14 +128,16 @@ export function walkLpae(
  * read (ARM ARM B3.7.2; QEMU get_S1prot, `xn = xn || !(user_rw & PAGE_READ)`).
  */
 function stage1Permissions(lo: number, hi: number, tableHi: number, aarch64: boolean): number {
-  const readOnly = (lo & 0x80) !== 0 || (tableHi & HI_AP_TABLE_RO) !== 0;
-  const user = (lo & 0x40) !== 0 && (tableHi & HI_AP_TABLE_NO_EL0) === 0;
+  // AP[2] / APTable[1]; AP[1] / APTable[0]; PXN / PXNTable; UXN / UXNTable (see the file note).
+  const readOnly = (lo & 0x80) !== 0 || (tableHi & 0x4000_0000) !== 0;
+  const user = (lo & 0x40) !== 0 && (tableHi & 0x2000_0000) === 0;
   const userWrite = user && !readOnly;
   let permissions = 1 | (readOnly ? 0 : 2);
-  if ((hi & HI_PXN) === 0 && (tableHi & HI_PXN_TABLE) === 0 && !(aarch64 && userWrite))
+  if ((hi & 0x20_0000) === 0 && (tableHi & 0x800_0000) === 0 && !(aarch64 && userWrite))
     permissions |= 4;
   if (user) permissions |= 8 | (readOnly ? 0 : 16);
-  if ((hi & HI_XN) === 0 && (tableHi & HI_UXN_TABLE) === 0 && (aarch64 || user)) permissions |= 32;
+  if ((hi & 0x40_0000) === 0 && (tableHi & 0x1000_0000) === 0 && (aarch64 || user))
+    permissions |= 32;
   return permissions;
 }
 
@@ -170,6 +164,6 @@ function stage2Permissions(lo: number, hi: number, xnx: boolean, execNeedsRead: 
  */
 function maliPermissions(lo: number, hi: number): number {
   const data = ((lo >>> 6) & 1) | ((lo >>> 6) & 2);
-  const exec = (hi & HI_XN) === 0 ? 4 : 0;
+  const exec = (hi & 0x40_0000) === 0 ? 4 : 0; // XN, bit 54
   return data | exec | ((data | exec) << 3);
 }

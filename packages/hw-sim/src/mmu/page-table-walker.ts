@@ -69,7 +69,10 @@ export class PageTableWalker implements DescriptorReader {
    */
   walk(config: WalkConfig, inputAddress: number, access: number, out: TranslationResult): boolean {
     // Configs are immutable register snapshots: validate each object once.
-    if (config !== this.validatedConfig) this.validate(config);
+    if (config !== this.validatedConfig) {
+      this.geometry = this.prepare(config);
+      this.validatedConfig = config;
+    }
     this.counters.walks++;
     resetResult(out, inputAddress);
     const ok =
@@ -118,26 +121,28 @@ export class PageTableWalker implements DescriptorReader {
     }
   }
 
-  private validate(config: WalkConfig): void {
+  /**
+   * Validates `config` as the walk would (EINVAL for a config the hardware could not hold) and
+   * remembers it, so translation units can reject bad register values when they are written.
+   * Returns the LPAE geometry (null for v7s).
+   */
+  prepare(config: WalkConfig): LpaeGeometry | null {
     const known = this.geometries.get(config);
-    if (known !== undefined) {
-      this.geometry = known;
-      this.validatedConfig = config;
-      return;
-    }
+    if (known !== undefined) return known;
+    let geometry: LpaeGeometry | null;
     if (config.format === 'v7s') {
       validateV7sConfig(config);
-      this.geometry = null;
+      geometry = null;
     } else if (
       config.format === 'lpae64' ||
       config.format === 'lpae32' ||
       config.format === 'mali'
     ) {
-      this.geometry = new LpaeGeometry(config);
+      geometry = new LpaeGeometry(config);
     } else {
       throw new SocmemError('EINVAL', `page-table walker: unknown format ${String(config.format)}`);
     }
-    this.geometries.set(config, this.geometry);
-    this.validatedConfig = config;
+    this.geometries.set(config, geometry);
+    return geometry;
   }
 }

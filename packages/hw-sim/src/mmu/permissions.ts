@@ -1,10 +1,13 @@
 import { faultStatusCode } from './fault-status';
-import { ACCESS_PRIV, type PageTableFormat, type TranslationResult } from './translation';
+import type { PageTableFormat, TranslationResult } from './translation';
+
+// ACCESS_PRIV appears as the literal 8: applyAccess runs on every TLB hit, and V8 reloads an
+// imported binding from the module context on every access.
 
 /** The PERMISSION_* bits `access` needs, shifted to the privilege's field. */
 export function permissionAllows(permissions: number, access: number): boolean {
   const need = access & 7;
-  const granted = (access & ACCESS_PRIV) !== 0 ? permissions : permissions >>> 3;
+  const granted = (access & 8) !== 0 ? permissions : permissions >>> 3; // 8: ACCESS_PRIV
   return (granted & need) === need;
 }
 
@@ -19,7 +22,7 @@ export function applyAccess(
   format: PageTableFormat,
   stage: number,
 ): boolean {
-  const granted = (access & ACCESS_PRIV) !== 0 ? out.permissions : out.permissions >>> 3;
+  const granted = (access & 8) !== 0 ? out.permissions : out.permissions >>> 3; // 8: ACCESS_PRIV
   out.readable = (granted & 1) !== 0;
   out.writable = (granted & 2) !== 0;
   out.executable = (granted & 4) !== 0;

@@ -21,13 +21,12 @@ import {
 } from './tlb-storage';
 import { TlbCounters, type TlbEntry, type TlbOptions } from './tlb-types';
 import type { TranslationResult } from './translation';
+import { clearFault } from './walk-fault';
 
-// Local copies of INVALID / GLOBAL / INFO_NS (tlb-storage.ts): the hot paths read
-// them on every probe, and an imported binding costs a module-namespace load each time (a getter
-// call once transpiled), which made a full-record lookup five times slower.
-const INVALID = -1;
-const GLOBAL = -1;
-const INFO_NS = 1 << 18;
+// The methods below write TLB_INVALID and TLB_GLOBAL (tlb-storage.ts) as the literal -1 and
+// TLB_INFO_NS as 0x4_0000, and POW2 as the field `pow2`: V8 reloads an imported or module-level
+// binding from the module context on every access (a getter call once transpiled), which made a
+// full-record lookup several times slower.
 
 /**
  * A set-associative TLB with seeded random replacement. Entries are tagged by ASID, VMID,
@@ -66,7 +65,7 @@ export class Tlb implements TlbStorage {
   private probeShift = 0;
   private readonly rng: SeededRng;
   readonly trace: TraceStream;
-  /** POW2 as a field: V8 reloads module constants from the module context on every call. */
+  /** POW2 as a field (see the note above the class). */
   private readonly pow2 = POW2;
 
   /** EINVAL unless `sets` is a power of two up to 2^20 and `ways` is 1..64. */
@@ -76,7 +75,7 @@ export class Tlb implements TlbStorage {
     this.sets = options.sets;
     this.ways = options.ways;
     this.setMask = options.sets - 1;
-    this.key = new Float64Array(entries).fill(INVALID);
+    this.key = new Float64Array(entries).fill(-1); // TLB_INVALID
     this.vmid = new Int32Array(entries);
     this.asidTag = new Int32Array(entries);
     this.paBase = new Float64Array(entries);
@@ -107,15 +106,9 @@ export class Tlb implements TlbStorage {
    * walkReads 0) and returns true.
    */
   lookup(asid: number, vmid: number, inputAddress: number, out: TranslationResult): boolean {
-    const slot = this.probe(asid, vmid, inputAddress);
-    if (slot < 0) {
-      this.counters.misses++;
-      if (this.trace.active) emitTlbEvent(this, 'miss', inputAddress, -1, asid, vmid);
-      return false;
-    }
-    this.counters.hits++;
+    const slot = this.countedProbe(asid, vmid, inputAddress);
+    if (slot < 0) return false;
     this.fill(slot, inputAddress, out);
-    if (this.trace.active) emitTlbEvent(this, 'hit', inputAddress, out.pageSize, asid, vmid);
     return true;
   }
 
@@ -153,6 +146,15 @@ export class Tlb implements TlbStorage {
   }
 
   private lookupPaSlow(asid: number, vmid: number, inputAddress: number, access: number): number {
+    const slot = this.countedProbe(asid, vmid, inputAddress);
+    if (slot < 0) return -1;
+    const need = access & 7;
+    if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
+    return this.paBase[slot]! + (inputAddress - this.probePage * this.pow2[this.probeShift]!);
+  }
+
+  /** {@link probe} that counts and traces the hit or miss (what every lookup does). */
+  private countedProbe(asid: number, vmid: number, inputAddress: number): number {
     const slot = this.probe(asid, vmid, inputAddress);
     if (slot < 0) {
       this.counters.misses++;
@@ -160,11 +162,10 @@ export class Tlb implements TlbStorage {
       return -1;
     }
     this.counters.hits++;
-    const size = POW2[this.probeShift]!;
-    if (this.trace.active) emitTlbEvent(this, 'hit', inputAddress, size, asid, vmid);
-    const need = access & 7;
-    if (((this.info[slot]! >>> ((access & 8) !== 0 ? 2 : 5)) & need) !== need) return -2;
-    return this.paBase[slot]! + (inputAddress - this.probePage * size);
+    if (this.trace.active) {
+      emitTlbEvent(this, 'hit', inputAddress, this.pow2[this.probeShift]!, asid, vmid);
+    }
+    return slot;
   }
 
   /**
@@ -175,7 +176,10 @@ export class Tlb implements TlbStorage {
   private probe(asid: number, vmid: number, inputAddress: number): number {
     for (let k = 0; k < this.activeCount; k++) {
       const shift = this.activeShifts[k]!;
-      const page = localPageNumber(inputAddress, shift);
+      const page =
+        inputAddress < 0x1_0000_0000 && shift < 32
+          ? inputAddress >>> shift
+          : Math.floor(inputAddress / this.pow2[shift]!);
       const slot = this.findSlot(page, shift, asid, vmid);
       if (slot >= 0) {
         this.probePage = page;
@@ -231,12 +235,12 @@ export class Tlb implements TlbStorage {
     }
     const page = Math.floor(result.inputAddress / size);
     const want = page * 64 + shift;
-    const asidTag = result.nonGlobal ? asid : GLOBAL;
+    const asidTag = result.nonGlobal ? asid : -1; // TLB_GLOBAL
     const first = (page & this.setMask) * this.ways;
     let target = -1;
     let free = -1;
     for (let slot = first; slot < first + this.ways; slot++) {
-      if (this.key[slot] === INVALID) {
+      if (this.key[slot] === -1) {
         if (free < 0) free = slot;
       } else if (
         this.key[slot] === want &&
@@ -262,7 +266,7 @@ export class Tlb implements TlbStorage {
         );
       }
       dropEntry(this, target);
-    } else if (this.key[target] !== INVALID) {
+    } else if (this.key[target] !== -1) {
       dropEntry(this, target);
     }
     this.counters.insertions++;
@@ -275,7 +279,7 @@ export class Tlb implements TlbStorage {
       ((result.permissions & 63) << 2) |
       ((result.memoryAttributes & 0xff) << 8) |
       ((result.shareability & 3) << 16) |
-      (result.nonSecure ? INFO_NS : 0);
+      (result.nonSecure ? 0x4_0000 : 0); // TLB_INFO_NS
     this.descriptorLo[target] = result.descriptorLo;
     this.descriptorHi[target] = result.descriptorHi;
     this.hint[page & this.hintMask] = target;
@@ -319,12 +323,12 @@ export class Tlb implements TlbStorage {
 
   private matchesTags(slot: number, asid: number, vmid: number): boolean {
     const tag = this.asidTag[slot]!;
-    return this.vmid[slot] === vmid && (tag === GLOBAL || tag === asid);
+    return this.vmid[slot] === vmid && (tag === -1 || tag === asid); // -1: TLB_GLOBAL
   }
 
   /** Writes the translation of `inputAddress` by the entry in `slot` (found by probe) into `out`. */
   private fill(slot: number, inputAddress: number, out: TranslationResult): void {
-    const size = POW2[this.probeShift]!;
+    const size = this.pow2[this.probeShift]!;
     const info = this.info[slot]!;
     const permissions = (info >>> 2) & 63;
     out.inputAddress = inputAddress;
@@ -337,27 +341,11 @@ export class Tlb implements TlbStorage {
     out.executable = (permissions & 4) !== 0;
     out.memoryAttributes = (info >>> 8) & 0xff;
     out.shareability = (info >>> 16) & 3;
-    out.nonGlobal = this.asidTag[slot] !== GLOBAL;
-    out.nonSecure = (info & INFO_NS) !== 0;
+    out.nonGlobal = this.asidTag[slot] !== -1; // TLB_GLOBAL
+    out.nonSecure = (info & 0x4_0000) !== 0; // TLB_INFO_NS
     out.descriptorLo = this.descriptorLo[slot]!;
     out.descriptorHi = this.descriptorHi[slot]!;
     out.walkReads = 0;
     if (out.fault !== null || out.faultDescriptorAddress !== -1) clearFault(out);
   }
-}
-
-function clearFault(out: TranslationResult): void {
-  out.fault = null;
-  out.faultLevel = 0;
-  out.faultStage = 0;
-  out.faultStatus = 0;
-  out.faultAccess = 0;
-  out.faultDescriptorAddress = -1;
-}
-
-/** floor(inputAddress / 2^shift), with integer shifts for 32-bit addresses (pageNumber, kept local for speed). */
-function localPageNumber(inputAddress: number, shift: number): number {
-  return inputAddress < 0x1_0000_0000 && shift < 32
-    ? inputAddress >>> shift
-    : Math.floor(inputAddress / POW2[shift]!);
 }

@@ -5,8 +5,8 @@ import { POW2 } from './pow2';
 import type { TranslationResult, WalkConfig } from './translation';
 import { walkFault } from './walk-fault';
 
-const TWO_POW_32 = 0x1_0000_0000;
-const ALL_PERMISSIONS = 63;
+// 2^32 appears as the literal 0x1_0000_0000: V8 reloads a module-level constant from the module
+// context on every access, and a walk needs it several times.
 
 /** Checks a v7s config (ARM ARM B3.5, short-descriptor format; Linux io-pgtable-arm-v7s limits). */
 export function validateV7sConfig(config: WalkConfig): void {
@@ -68,7 +68,7 @@ export function walkV7s(
   if (!(inputAddress >= 0 && inputAddress < POW2[config.inputBits]!))
     return walkFault(out, 'translation', 1, config, access);
   const l1Index =
-    inputAddress < TWO_POW_32 ? inputAddress >>> 20 : Math.floor(inputAddress / 0x10_0000);
+    inputAddress < 0x1_0000_0000 ? inputAddress >>> 20 : Math.floor(inputAddress / 0x10_0000);
   const l1Pa = config.tableBase + l1Index * 4;
   out.walkReads++;
   if (!reader.read32(l1Pa, config.coherentWalk)) {
@@ -78,14 +78,15 @@ export function walkV7s(
   const l1 = reader.lo;
   const l1Type = l1 & 3;
   if (l1Type === 0) return walkFault(out, 'translation', 1, config, access);
-  const offset = inputAddress % TWO_POW_32;
+  const offset = inputAddress % 0x1_0000_0000;
   if (l1Type !== 1) {
     // Section or supersection. Attributes: B 2, C 3, XN 4, AP[1:0] 11:10, TEX 14:12, AP2 15, S 16, nG 17, NS 19.
     const supersection = (l1 & 0x4_0000) !== 0;
     const size = supersection ? 0x100_0000 : 0x10_0000;
     let base = (l1 & (supersection ? 0xff00_0000 : 0xfff0_0000)) >>> 0;
     if (config.mtkExtension) base += mtkHighBits(l1);
-    else if (supersection) base += ((l1 >>> 20) & 0xf) * TWO_POW_32 + ((l1 >>> 5) & 0xf) * 2 ** 36;
+    else if (supersection)
+      base += ((l1 >>> 20) & 0xf) * 0x1_0000_0000 + ((l1 >>> 5) & 0xf) * 2 ** 36;
     const xn = !config.mtkExtension && (l1 & 0x10) !== 0;
     const pxn = l1Type === 3;
     const ap = ((l1 >>> 10) & 3) | ((l1 >>> 13) & 4);
@@ -150,7 +151,7 @@ export function walkV7s(
 function mtkHighBits(descriptor: number): number {
   return (
     (((descriptor >>> 9) & 1) | (((descriptor >>> 4) & 1) << 1) | (((descriptor >>> 5) & 1) << 2)) *
-    TWO_POW_32
+    0x1_0000_0000
   );
 }
 
@@ -183,7 +184,7 @@ function finishLeaf(
   if (config.mtkExtension) {
     // MediaTek's M4U takes no permissions: Linux requires IO_PGTABLE_QUIRK_NO_PERMS with ARM_MTK_EXT,
     // and bits 4, 5 and 9 carry PA bits instead of XN/AP.
-    out.permissions = ALL_PERMISSIONS;
+    out.permissions = 63; // every PERMISSION_* bit
     return applyAccess(out, access, config.format, config.stage);
   }
   const accessFlagEnable = config.accessFlagEnable ?? true;

@@ -32,10 +32,15 @@ export function resetResult(out: TranslationResult, inputAddress: number): void 
   out.nonSecure = false;
   out.descriptorLo = 0;
   out.descriptorHi = 0;
-  out.fault = null;
-  out.faultLevel = 0;
   out.walkReads = 0;
   out.permissions = 0;
+  clearFault(out);
+}
+
+/** Clears the fault fields of `out` (a TLB hit fills every other field itself). */
+export function clearFault(out: TranslationResult): void {
+  out.fault = null;
+  out.faultLevel = 0;
   out.faultStage = 0;
   out.faultStatus = 0;
   out.faultAccess = 0;

@@ -99,5 +99,3 @@ export const ARM_MALI_LPAE_MEMATTR_WRITE_ALLOC = 0x8d;
 export const ARM_LPAE_WARN_SOURCE = 'io-pgtable-arm';
 /** Owner tag of table pages in the page allocator's leak report. */
 export const ARM_LPAE_PAGE_OWNER = 'io-pgtable-arm';
-/** Fail point reached before every table allocation. */
-export const IO_PGTABLE_ALLOC_FAIL_POINT = 'io-pgtable-alloc';

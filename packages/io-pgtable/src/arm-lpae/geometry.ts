@@ -123,8 +123,3 @@ export function armLpaeConcatMandatory(
 export function armLpaeLvlShift(level: number, bitsPerLevel: number): number {
   return (ARM_LPAE_MAX_LEVELS - level) * bitsPerLevel + 3;
 }
-
-/** ARM_LPAE_BLOCK_SIZE(l): bytes one entry at level l maps. */
-export function armLpaeBlockSize(level: number, bitsPerLevel: number): number {
-  return 2 ** armLpaeLvlShift(level, bitsPerLevel);
-}

@@ -11,7 +11,7 @@ import {
   type IoPgtableInitFns,
   type IoPgtableOps,
 } from '../io-pgtable';
-import { ARM_LPAE_S2_MAX_CONCAT_PAGES } from './constants';
+import { ARM_LPAE_S2_MAX_CONCAT_PAGES, ARM_LPAE_WARN_SOURCE } from './constants';
 import { armLpaeFreePgtable } from './free';
 import {
   ARM_LPAE_4K_PGSIZES,
@@ -40,15 +40,6 @@ const S1_QUIRKS =
   IO_PGTABLE_QUIRK_ARM_HD |
   IO_PGTABLE_QUIRK_NO_WARN;
 const S2_QUIRKS = IO_PGTABLE_QUIRK_ARM_S2FWB | IO_PGTABLE_QUIRK_NO_WARN;
-
-/** The LPAE formats these init fns serve. */
-export const ARM_LPAE_FORMATS: readonly IoPgtableFmt[] = [
-  'ARM_32_LPAE_S1',
-  'ARM_32_LPAE_S2',
-  'ARM_64_LPAE_S1',
-  'ARM_64_LPAE_S2',
-  'ARM_MALI_LPAE',
-];
 
 function kindOf(fmt: IoPgtableFmt): LpaeKind {
   if (fmt === 'ARM_32_LPAE_S1' || fmt === 'ARM_64_LPAE_S1') return LPAE_KIND_STAGE1;
@@ -117,7 +108,7 @@ function armLpaeAlloc(fmt: IoPgtableFmt, cfg: IoPgtableCfg, cookie: unknown): Ar
   if (kind === LPAE_KIND_STAGE2 && armLpaeConcatMandatory(geometry, sizes.ias, sizes.oas)) {
     if (2 ** geometry.pgdBits > ARM_LPAE_S2_MAX_CONCAT_PAGES) {
       cfg.machine.diagnostics.warn(
-        'io-pgtable-arm',
+        ARM_LPAE_WARN_SOURCE,
         'WARN_ON(pgd entries > ARM_LPAE_S2_MAX_CONCAT_PAGES)',
       );
       throw new SocmemError(

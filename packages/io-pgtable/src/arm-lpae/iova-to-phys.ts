@@ -1,8 +1,6 @@
 import { iopteLeaf, iopteTable, iopteToPaddr } from './descriptor';
 import type { ArmLpaeIoPgtable } from './pgtable';
 
-const TWO_POW_32 = 0x1_0000_0000;
-
 /**
  * `arm_lpae_iova_to_phys` (v6.16, walker based): 0 when the walk meets an entry that is
  * neither a leaf nor a table; otherwise the leaf's output address ORed (not added) with the
@@ -20,15 +18,16 @@ export function armLpaeIovaToPhys(data: ArmLpaeIoPgtable, iova: number): number 
       data.remember(iova, level, table);
       const pa = iopteToPaddr(lo, hi, data.granule64k);
       const blockSize = data.blockSize[level]!;
-      if (blockSize <= TWO_POW_32) {
+      // 0x1_0000_0000 is 2^32, written out because this is the hot path of every lookup.
+      if (blockSize <= 0x1_0000_0000) {
         const offset = (iova >>> 0) & (blockSize - 1);
         return pa - (pa >>> 0) + ((pa | offset) >>> 0);
       }
       // Blocks above 4 GiB (64K granule, 4 TiB): combine the halves separately.
-      const maskHi = blockSize / TWO_POW_32 - 1;
-      const paHi = Math.floor(pa / TWO_POW_32);
-      const ivHi = Math.floor(iova / TWO_POW_32);
-      return ((paHi | (ivHi & maskHi)) >>> 0) * TWO_POW_32 + (((pa >>> 0) | (iova >>> 0)) >>> 0);
+      const maskHi = blockSize / 0x1_0000_0000 - 1;
+      const paHi = Math.floor(pa / 0x1_0000_0000);
+      const ivHi = Math.floor(iova / 0x1_0000_0000);
+      return ((paHi | (ivHi & maskHi)) >>> 0) * 0x1_0000_0000 + (((pa >>> 0) | (iova >>> 0)) >>> 0);
     }
     if (!iopteTable(lo, level)) return 0;
     table = iopteToPaddr(lo, hi, data.granule64k);

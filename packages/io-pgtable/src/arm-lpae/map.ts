@@ -1,20 +1,11 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { hexU64 } from '../hex-u64';
-import { IO_PGTABLE_QUIRK_ARM_NS, IOMMU_READ, IOMMU_WRITE } from '../io-pgtable';
 import { IoPgtableMapError } from '../map-error';
-import {
-  ARM_LPAE_PTE_NSTABLE_HI,
-  ARM_LPAE_PTE_SW_SYNC_HI,
-  ARM_LPAE_PTE_TYPE_BLOCK,
-  ARM_LPAE_PTE_TYPE_PAGE,
-  ARM_LPAE_PTE_TYPE_TABLE,
-} from './constants';
-import { iopteLeaf, iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
+import { iopteLeaf, iopteLeafType, iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
+import { armLpaeInstallTable } from './install-table';
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeProtToPte } from './prot-to-pte';
 import { armLpaeUnmapLevel } from './unmap';
-
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * `arm_lpae_map_pages` (v6.16). Checks, in Linux's order: pgsize in the bitmap (WARN, EINVAL);
@@ -45,12 +36,7 @@ export function armLpaeMapPages(
       0,
     );
   }
-  if (
-    !(pgsize > 0) ||
-    !Number.isSafeInteger(pgsize) ||
-    ((pgsize >>> 0) & data.pgsizeLo) >>> 0 !== pgsize >>> 0 ||
-    (Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0 !== Math.floor(pgsize / TWO_POW_32)
-  ) {
+  if (!data.pgsizeSupported(pgsize)) {
     data.warn(
       `WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize): map pgsize ${hex(Number.isSafeInteger(pgsize) ? pgsize : 0)}`,
     );
@@ -60,10 +46,7 @@ export function armLpaeMapPages(
       0,
     );
   }
-  const iovaInRange = data.ttbr1
-    ? iova < 0 && iova >= -data.iasLimit
-    : iova >= 0 && iova < data.iasLimit;
-  if (!iovaInRange || paddr < 0 || paddr >= data.oasLimit) {
+  if (!data.iovaInRange(iova) || paddr < 0 || paddr >= data.oasLimit) {
     data.warn(`WARN_ON(iaext || paddr >> oas): map iova ${hexU64(iova)} paddr ${hexU64(paddr)}`);
     throw new IoPgtableMapError(
       'ERANGE',
@@ -71,7 +54,8 @@ export function armLpaeMapPages(
       0,
     );
   }
-  if ((prot & (IOMMU_READ | IOMMU_WRITE)) === 0) {
+  // 3 is IOMMU_READ | IOMMU_WRITE, a literal on the hot path (module constants are reloaded).
+  if ((prot & 3) === 0) {
     throw new IoPgtableMapError(
       'EINVAL',
       `io-pgtable-arm: prot ${hex(prot)} grants neither IOMMU_READ nor IOMMU_WRITE`,
@@ -128,7 +112,8 @@ function mapWalk(
       table = installTable(data, ptep);
       continue;
     }
-    if (!data.coherentWalk && (hi & ARM_LPAE_PTE_SW_SYNC_HI) === 0) data.tables.sync(ptep, 1);
+    // An entry without SW_SYNC (bit 55, 1 << 23 of the high half) may not have reached memory yet.
+    if (!data.coherentWalk && (hi & 0x80_0000) === 0) data.tables.sync(ptep, 1);
     if (iopteLeaf(lo, level, data.mali)) {
       if (!data.noWarn)
         data.warn(`WARN_ON: map of iova ${hexU64(iova)} over an existing block (unmap first)`);
@@ -142,19 +127,10 @@ function mapWalk(
   }
 }
 
-/** Allocates a granule table and installs it at `ptep` (`arm_lpae_install_table`). */
+/** Allocates a granule table, installs it at `ptep` and records it for undoInstalledTables. */
 function installTable(data: ArmLpaeIoPgtable, ptep: number): number {
   const table = data.tables.alloc(data.granule);
-  const lo = (paddrToIopteLo(table) | ARM_LPAE_PTE_TYPE_TABLE) >>> 0;
-  let hi = paddrToIopteHi(table);
-  if ((data.quirks & IO_PGTABLE_QUIRK_ARM_NS) !== 0) hi = (hi | ARM_LPAE_PTE_NSTABLE_HI) >>> 0;
-  data.cpu.write32(ptep, lo);
-  data.cpu.write32(ptep + 4, hi);
-  if (!data.coherentWalk) {
-    // Clean the new descriptor, then mark it so later walks need not clean it again.
-    data.tables.sync(ptep, 1);
-    data.cpu.write32(ptep + 4, (hi | ARM_LPAE_PTE_SW_SYNC_HI) >>> 0);
-  }
+  armLpaeInstallTable(data, ptep, table);
   data.installedPtep[data.installedCount] = ptep;
   data.installedTable[data.installedCount] = table;
   data.installedCount++;
@@ -204,13 +180,13 @@ function initPtes(
         0,
       );
     }
-    if ((lo & 3) === ARM_LPAE_PTE_TYPE_TABLE) tables++;
+    if ((lo & 3) === 3) tables++; // ARM_LPAE_PTE_TYPE_TABLE (a literal: hot path)
   }
   const size = data.blockSize[level]!;
   if (tables > 0) {
     const tablep = ptep - data.index(iova, level) * 8;
     for (let i = 0; i < num; i++) {
-      if ((cpu.read32(ptep + i * 8) & 3) !== ARM_LPAE_PTE_TYPE_TABLE) continue;
+      if ((cpu.read32(ptep + i * 8) & 3) !== 3) continue; // not ARM_LPAE_PTE_TYPE_TABLE
       if (armLpaeUnmapLevel(data, null, iova + i * size, size, 1, level, tablep) !== size) {
         data.warn('WARN_ON(1): could not unmap the table a block replaces');
         throw new IoPgtableMapError(
@@ -222,8 +198,7 @@ function initPtes(
     }
   }
   const prot = data.prot;
-  const type = !data.mali && level === 3 ? ARM_LPAE_PTE_TYPE_PAGE : ARM_LPAE_PTE_TYPE_BLOCK;
-  const protLo = prot.lo | type;
+  const protLo = prot.lo | iopteLeafType(level, data.mali);
   const protHi = prot.hi;
   for (let i = 0; i < num; i++) {
     const pa = paddr + i * size;

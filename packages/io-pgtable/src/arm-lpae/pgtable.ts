@@ -1,5 +1,6 @@
 import { type Cpu, type Diagnostics, SocmemError } from '@socmem/hw-sim';
 import {
+  IO_PGTABLE_QUIRK_ARM_NS,
   IO_PGTABLE_QUIRK_ARM_TTBR1,
   IO_PGTABLE_QUIRK_NO_WARN,
   type IommuFlushOps,
@@ -32,6 +33,8 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   readonly quirks: number;
   readonly noWarn: boolean;
   readonly ttbr1: boolean;
+  /** ARM_NS quirk: table descriptors carry NSTable. */
+  readonly nsTables: boolean;
   readonly coherentWalk: boolean;
   readonly splitBlockOnPartialUnmap: boolean;
   readonly cpu: Cpu;
@@ -49,8 +52,13 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   /** ARM_LPAE_PGD_SIZE. */
   readonly pgdSize: number;
   pgdPa = 0;
-  /** 2^ias and 2^oas. */
-  readonly iasLimit: number;
+  /**
+   * The input range a map or unmap accepts, [iovaMin, iovaEnd): [0, 2^ias), or with ARM_TTBR1
+   * the signed [-2^ias, 0) (Linux's `iaext` test, decided once here instead of per call).
+   */
+  readonly iovaMin: number;
+  readonly iovaEnd: number;
+  /** 2^oas. */
   readonly oasLimit: number;
   /** pgsize_bitmap as halves, for the `(pgsize & bitmap) != pgsize` check. */
   readonly pgsizeLo: number;
@@ -96,6 +104,7 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
     this.quirks = cfg.quirks;
     this.noWarn = (cfg.quirks & IO_PGTABLE_QUIRK_NO_WARN) !== 0;
     this.ttbr1 = (cfg.quirks & IO_PGTABLE_QUIRK_ARM_TTBR1) !== 0;
+    this.nsTables = (cfg.quirks & IO_PGTABLE_QUIRK_ARM_NS) !== 0;
     this.coherentWalk = cfg.coherentWalk;
     this.splitBlockOnPartialUnmap = cfg.splitBlockOnPartialUnmap ?? false;
     this.cpu = cfg.machine.cpu;
@@ -112,7 +121,8 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
     this.granule64k = this.granule === 0x1_0000;
     this.ptesPerTable = 2 ** geometry.bitsPerLevel;
     this.pgdSize = 8 * 2 ** geometry.pgdBits;
-    this.iasLimit = 2 ** cfg.ias;
+    this.iovaMin = this.ttbr1 ? -(2 ** cfg.ias) : 0;
+    this.iovaEnd = this.ttbr1 ? 0 : 2 ** cfg.ias;
     this.oasLimit = 2 ** cfg.oas;
     this.pgsizeLo = cfg.pgsizeBitmap >>> 0;
     this.pgsizeHi = Math.floor(cfg.pgsizeBitmap / TWO_POW_32) >>> 0;
@@ -149,6 +159,22 @@ export class ArmLpaeIoPgtable implements IoPgtableOps {
   /** Checks the tables in RAM against what the ops hold (see armLpaeCheckInvariants); throws InvariantError. */
   checkInvariants(): void {
     armLpaeCheckInvariants(this);
+  }
+
+  /**
+   * `(pgsize & pgsize_bitmap) == pgsize` for a positive safe integer `pgsize`, on u32 halves
+   * since the bitmap may hold 1 << 42. 0x1_0000_0000 is 2^32, a literal because this runs on
+   * every map and unmap (a module constant would be reloaded per call).
+   */
+  pgsizeSupported(pgsize: number): boolean {
+    if (!(pgsize > 0) || !Number.isSafeInteger(pgsize)) return false;
+    const hi = Math.floor(pgsize / 0x1_0000_0000);
+    return ((pgsize >>> 0) & this.pgsizeLo) >>> 0 === pgsize >>> 0 && (hi & this.pgsizeHi) === hi;
+  }
+
+  /** The inverse of Linux's `iaext` test: `iova` lies in [iovaMin, iovaEnd). */
+  iovaInRange(iova: number): boolean {
+    return iova >= this.iovaMin && iova < this.iovaEnd;
   }
 
   /** ARM_LPAE_LVL_IDX(iova, lvl): exact for every integer below 2^53 and for signed TTBR1 IOVAs. */

@@ -13,16 +13,6 @@ export function bitmapAnd(a: number, b: number): number {
   return hi * TWO_POW_32 + lo;
 }
 
-/** True when every bit of `bits` is set in `bitmap` ((bits & bitmap) == bits). */
-export function bitmapContains(bitmap: number, bits: number): boolean {
-  const bitsLo = bits >>> 0;
-  const bitsHi = Math.floor(bits / TWO_POW_32) >>> 0;
-  return (
-    (bitsLo & bitmap) >>> 0 === bitsLo &&
-    (bitsHi & Math.floor(bitmap / TWO_POW_32)) >>> 0 === bitsHi
-  );
-}
-
 /** The value of the lowest set bit (1 << __ffs(x)), or 0 for 0. */
 export function lowestBit(bitmap: number): number {
   for (let bit = 1; bit <= bitmap; bit *= 2) {

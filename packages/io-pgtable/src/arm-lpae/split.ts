@@ -1,17 +1,12 @@
 import { SocmemError } from '@socmem/hw-sim';
-import { IO_PGTABLE_QUIRK_ARM_NS } from '../io-pgtable';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import {
   ARM_LPAE_MAX_LEVELS,
   ARM_LPAE_PTE_ATTR_HI_MASK,
   ARM_LPAE_PTE_ATTR_LO_MASK,
-  ARM_LPAE_PTE_NSTABLE_HI,
-  ARM_LPAE_PTE_SW_SYNC_HI,
-  ARM_LPAE_PTE_TYPE_BLOCK,
-  ARM_LPAE_PTE_TYPE_PAGE,
-  ARM_LPAE_PTE_TYPE_TABLE,
 } from './constants';
-import { iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
+import { iopteLeafType, iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
+import { armLpaeInstallTable } from './install-table';
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeUnmapLevel } from './unmap';
 
@@ -58,8 +53,7 @@ export function armLpaeSplitBlkUnmap(
     numEntries = Math.min(pgcount, ptesPerTable - unmapIdxStart);
   }
   // iopte_prot(): attributes [11:2], XN and DBM; the type comes from the new level.
-  const type = !data.mali && level === 3 ? ARM_LPAE_PTE_TYPE_PAGE : ARM_LPAE_PTE_TYPE_BLOCK;
-  const protLo = (blkLo & ARM_LPAE_PTE_ATTR_LO_MASK) | type;
+  const protLo = (blkLo & ARM_LPAE_PTE_ATTR_LO_MASK) | iopteLeafType(level, data.mali);
   const protHi = blkHi & ARM_LPAE_PTE_ATTR_HI_MASK;
   let blkPaddr = iopteToPaddr(blkLo, blkHi, data.granule64k);
   for (let i = 0; i < ptesPerTable; i++, blkPaddr += splitSize) {
@@ -69,16 +63,7 @@ export function armLpaeSplitBlkUnmap(
     cpu.write32(at + 4, (protHi | paddrToIopteHi(blkPaddr)) >>> 0);
     data.tables.sync(at, 1);
   }
-  // arm_lpae_install_table(tablep, ptep, blk_pte): single-threaded, so the cmpxchg succeeds.
-  const lo = (paddrToIopteLo(table) | ARM_LPAE_PTE_TYPE_TABLE) >>> 0;
-  let hi = paddrToIopteHi(table);
-  if ((data.quirks & IO_PGTABLE_QUIRK_ARM_NS) !== 0) hi = (hi | ARM_LPAE_PTE_NSTABLE_HI) >>> 0;
-  cpu.write32(ptep, lo);
-  cpu.write32(ptep + 4, hi);
-  if (!data.coherentWalk) {
-    data.tables.sync(ptep, 1);
-    cpu.write32(ptep + 4, (hi | ARM_LPAE_PTE_SW_SYNC_HI) >>> 0);
-  }
+  armLpaeInstallTable(data, ptep, table);
   if (unmapIdxStart >= 0) {
     // v6.11 called io_pgtable_tlb_add_page here for every removed page without testing the
     // gather (neither NULL nor queued), so a null gather still reaches the callback.

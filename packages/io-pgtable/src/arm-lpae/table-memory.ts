@@ -1,5 +1,6 @@
-import { type DataCache, type FailPoints, type PageAllocator, SocmemError } from '@socmem/hw-sim';
-import { ARM_LPAE_PAGE_OWNER, IO_PGTABLE_ALLOC_FAIL_POINT } from './constants';
+import type { DataCache, FailPoints, PageAllocator } from '@socmem/hw-sim';
+import { getOrder, IO_PGTABLE_ALLOC_FAIL_POINT, tableAllocFailPointError } from '../table-pages';
+import { ARM_LPAE_PAGE_OWNER } from './constants';
 
 /** Linux's minimum LPAE table allocation: "the HW requires a minimum alignment of at least 64". */
 const MIN_TABLE_ALLOC = 64;
@@ -42,13 +43,11 @@ export class ArmLpaeTableMemory {
    */
   alloc(size: number): number {
     if (this.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
-      throw new SocmemError(
-        'ENOMEM',
-        `io-pgtable-arm: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (table of ${size} bytes)`,
-      );
+      throw tableAllocFailPointError('io-pgtable-arm', `table of ${size} bytes`);
     }
-    const pa = this.allocator.allocPages(this.orderFor(size), ARM_LPAE_PAGE_OWNER);
-    this.pagesHeld += 2 ** this.orderFor(size);
+    const order = this.orderFor(size);
+    const pa = this.allocator.allocPages(order, ARM_LPAE_PAGE_OWNER);
+    this.pagesHeld += 2 ** order;
     if (!this.coherentWalk) this.cache.clean(pa, size);
     return pa;
   }
@@ -72,7 +71,6 @@ export class ArmLpaeTableMemory {
   }
 
   private orderFor(size: number): number {
-    const pages = Math.ceil(Math.max(size, MIN_TABLE_ALLOC) / this.allocator.pageSize);
-    return Math.ceil(Math.log2(pages));
+    return getOrder(Math.max(size, MIN_TABLE_ALLOC), this.allocator.pageSize);
   }
 }

@@ -1,12 +1,9 @@
 import { hexU64 } from '../hex-u64';
 import type { IommuIotlbGather } from '../iotlb-gather';
-import { ARM_LPAE_MAX_LEVELS } from './constants';
 import { iopteLeaf, iopteToPaddr } from './descriptor';
 import { armLpaeFreePgtable } from './free';
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeSplitBlkUnmap } from './split';
-
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * `arm_lpae_unmap_pages` (v6.16): returns 0, with a WARN, for a pgsize outside the bitmap,
@@ -20,23 +17,13 @@ export function armLpaeUnmapPages(
   pgcount: number,
   gather: IommuIotlbGather | null,
 ): number {
-  if (
-    !(pgsize > 0) ||
-    !Number.isSafeInteger(pgsize) ||
-    ((pgsize >>> 0) & data.pgsizeLo) >>> 0 !== pgsize >>> 0 ||
-    (Math.floor(pgsize / TWO_POW_32) & data.pgsizeHi) >>> 0 !== Math.floor(pgsize / TWO_POW_32) ||
-    !(pgcount > 0) ||
-    !Number.isSafeInteger(pgcount)
-  ) {
+  if (!data.pgsizeSupported(pgsize) || !(pgcount > 0) || !Number.isSafeInteger(pgcount)) {
     data.warn(
       `WARN_ON(!pgsize || (pgsize & pgsize_bitmap) != pgsize || !pgcount): unmap pgsize ${pgsize} pgcount ${pgcount}`,
     );
     return 0;
   }
-  const iovaInRange = data.ttbr1
-    ? iova < 0 && iova >= -data.iasLimit
-    : iova >= 0 && iova < data.iasLimit;
-  if (!iovaInRange || !Number.isInteger(iova)) {
+  if (!data.iovaInRange(iova) || !Number.isInteger(iova)) {
     data.warn(`WARN_ON(iaext): unmap iova ${hexU64(iova)}`);
     return 0;
   }
@@ -63,7 +50,8 @@ export function armLpaeUnmapLevel(
   const cpu = data.cpu;
   let table = startTable;
   for (let level = startLevel; ; level++) {
-    if (level === ARM_LPAE_MAX_LEVELS) {
+    if (level === 4) {
+      // ARM_LPAE_MAX_LEVELS, a literal on the hot path (module constants are reloaded).
       data.warn('WARN_ON(lvl == ARM_LPAE_MAX_LEVELS): ran out of page table');
       return 0;
     }

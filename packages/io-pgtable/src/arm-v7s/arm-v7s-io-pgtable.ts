@@ -9,13 +9,7 @@ import {
 } from '../io-pgtable';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import { IoPgtableMapError } from '../map-error';
-import {
-  ARM_V7S_CONT_PAGES,
-  ARM_V7S_LVL1_SHIFT,
-  ARM_V7S_LVL2_ENTRIES,
-  ARM_V7S_LVL2_SHIFT,
-  ARM_V7S_WARN_SOURCE,
-} from './constants';
+import { ARM_V7S_CONT_PAGES, ARM_V7S_LVL1_SHIFT, ARM_V7S_WARN_SOURCE } from './constants';
 import { armV7sMapOne } from './map';
 import {
   type ArmV7sLevel,
@@ -72,10 +66,14 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
     this.outputLimit = 2 ** cfg.oas;
   }
 
-  /** `ARM_V7S_LVL_IDX(addr, lvl)`. */
+  /**
+   * `ARM_V7S_LVL_IDX(addr, lvl)`. Literals, as this runs on every map, unmap and lookup:
+   * 0x10_0000 and 0x1000 are 2^ARM_V7S_LVL1_SHIFT and 2^ARM_V7S_LVL2_SHIFT, 0xff is
+   * ARM_V7S_LVL2_ENTRIES - 1.
+   */
   lvlIdx(iova: number, lvl: ArmV7sLevel): number {
-    if (lvl === 1) return Math.floor(iova / 2 ** ARM_V7S_LVL1_SHIFT) & (this.l1Entries - 1);
-    return Math.floor(iova / 2 ** ARM_V7S_LVL2_SHIFT) & (ARM_V7S_LVL2_ENTRIES - 1);
+    if (lvl === 1) return Math.floor(iova / 0x10_0000) & (this.l1Entries - 1);
+    return Math.floor(iova / 0x1000) & 0xff;
   }
 
   /** Reads a descriptor as the CPU sees it. @internal */
@@ -151,20 +149,19 @@ export class ArmV7sIoPgtable implements IoPgtableOps {
         0,
       );
     }
+    // Linux's loop starts from ret = -EINVAL, so mapping no page at all fails.
+    if (pgcount === 0) throw new IoPgtableMapError('EINVAL', 'io-pgtable-arm-v7s: pgcount 0', 0);
     let mapped = 0;
-    let failure: SocmemError | null =
-      pgcount === 0 ? new SocmemError('EINVAL', 'io-pgtable-arm-v7s: pgcount 0') : null;
-    for (let page = 0; page < pgcount; page++) {
-      try {
+    try {
+      for (let page = 0; page < pgcount; page++) {
         armV7sMapOne(this, iova + mapped, paddr + mapped, pgsize, prot, 1, this.pgd);
-      } catch (error) {
-        if (!SocmemError.isInstance(error)) throw error;
-        failure = error;
-        break;
+        mapped += pgsize;
       }
-      mapped += pgsize;
+    } catch (error) {
+      // v7s maps page by page: report what was mapped before the failing page.
+      if (SocmemError.isInstance(error)) throw IoPgtableMapError.fromError(error, mapped);
+      throw error;
     }
-    if (failure !== null) throw IoPgtableMapError.fromError(failure, mapped);
     return mapped;
   }
 

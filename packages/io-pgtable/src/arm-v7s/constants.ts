@@ -108,5 +108,3 @@ export function armV7sTtbrIrgnAttr(attr: number): number {
 export const ARM_V7S_WARN_SOURCE = 'io-pgtable-arm-v7s';
 /** Owner tag of every page the v7s tables use. */
 export const ARM_V7S_OWNER = 'io-pgtable-arm-v7s';
-/** Fail point reached before every table allocation. */
-export const IO_PGTABLE_ALLOC_FAIL_POINT = 'io-pgtable-alloc';

@@ -15,10 +15,11 @@
 import { SocmemError } from '@socmem/hw-sim';
 import type { IommuIotlbGather } from '../iotlb-gather';
 import type { ArmV7sIoPgtable } from './arm-v7s-io-pgtable';
-import { ARM_V7S_CONT_PAGES, ARM_V7S_LVL2_ENTRIES, ARM_V7S_LVL2_SHIFT } from './constants';
+import { ARM_V7S_CONT_PAGES, ARM_V7S_LVL2_ENTRIES } from './constants';
 import { armV7sInstallTable } from './map';
 import {
   type ArmV7sLevel,
+  armV7sBlockSize,
   armV7sContToPte,
   armV7sPaddrToIopte,
   armV7sProtToPte,
@@ -40,7 +41,7 @@ export function armV7sSplitCont(
   lvl: ArmV7sLevel,
   table: number,
 ): number {
-  const size = lvl === 1 ? 1 << 20 : 1 << 12;
+  const size = armV7sBlockSize(lvl);
   const current = data.readPte(table + idx * 4);
   if (!armV7sPteIsCont(current, lvl)) return current;
   const first = table + (idx - (idx & (ARM_V7S_CONT_PAGES - 1))) * 4;
@@ -64,7 +65,8 @@ export function armV7sSplitBlkUnmap(
   blkPte: number,
   ptep: number,
 ): number {
-  const numEntries = Math.floor(size / 2 ** ARM_V7S_LVL2_SHIFT);
+  const pageSize = armV7sBlockSize(2);
+  const numEntries = Math.floor(size / pageSize);
   const unmapIdx = data.lvlIdx(iova, 2);
   if (numEntries === 0 || unmapIdx % numEntries !== 0) return 0;
   let tablep: number;
@@ -79,7 +81,7 @@ export function armV7sSplitBlkUnmap(
   if (numEntries > 1) attrs = armV7sPteToCont(attrs, 2);
   for (let i = 0; i < ARM_V7S_LVL2_ENTRIES; i += numEntries) {
     if (i === unmapIdx) continue;
-    const pa = blockPa + i * 2 ** ARM_V7S_LVL2_SHIFT;
+    const pa = blockPa + i * pageSize;
     data.setPte(
       tablep + i * 4,
       (attrs | armV7sPaddrToIopte(pa, 2, data.mtkEnabled)) >>> 0,

@@ -1,5 +1,6 @@
 import { hex, InvariantError, type Machine, type PageAllocator, SocmemError } from '@socmem/hw-sim';
-import { ARM_V7S_LVL2_TABLE_SIZE, ARM_V7S_OWNER, IO_PGTABLE_ALLOC_FAIL_POINT } from './constants';
+import { getOrder, IO_PGTABLE_ALLOC_FAIL_POINT, tableAllocFailPointError } from '../table-pages';
+import { ARM_V7S_LVL2_TABLE_SIZE, ARM_V7S_OWNER } from './constants';
 
 /** One page carved into 1 KiB level-2 tables (a slab of Linux's `io-pgtable_armv7s_l2` cache). */
 interface L2Slab {
@@ -34,11 +35,6 @@ export class ArmV7sTableAllocator {
     this.slotsPerPage = Math.max(1, config.allocator.pageSize / ARM_V7S_LVL2_TABLE_SIZE);
   }
 
-  /** Pages currently held for level-2 tables. */
-  get l2Pages(): number {
-    return this.slabs.length;
-  }
-
   /** Level-2 tables currently allocated. */
   get l2Tables(): number {
     let count = 0;
@@ -50,10 +46,7 @@ export class ArmV7sTableAllocator {
   allocL1(size: number): number {
     const { machine, allocator } = this.config;
     if (machine.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
-      throw new SocmemError(
-        'ENOMEM',
-        `io-pgtable-arm-v7s: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (level-1 table)`,
-      );
+      throw tableAllocFailPointError('io-pgtable-arm-v7s', 'level-1 table');
     }
     const order = this.orderFor(size);
     const pa = allocator.allocPages(order, ARM_V7S_OWNER);
@@ -77,10 +70,7 @@ export class ArmV7sTableAllocator {
   allocL2(): number {
     const { machine, allocator } = this.config;
     if (machine.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
-      throw new SocmemError(
-        'ENOMEM',
-        `io-pgtable-arm-v7s: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (level-2 table)`,
-      );
+      throw tableAllocFailPointError('io-pgtable-arm-v7s', 'level-2 table');
     }
     let slab = this.slabs.find((candidate) => candidate.inUse < this.slotsPerPage);
     if (slab === undefined) {
@@ -162,7 +152,6 @@ export class ArmV7sTableAllocator {
   }
 
   private orderFor(size: number): number {
-    const pages = Math.ceil(size / this.config.allocator.pageSize);
-    return Math.max(0, Math.ceil(Math.log2(pages)));
+    return getOrder(size, this.config.allocator.pageSize);
   }
 }

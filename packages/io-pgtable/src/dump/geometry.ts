@@ -1,4 +1,5 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
+import { ARM_LPAE_MAIR } from '../arm-lpae/registers';
 import {
   IO_PGTABLE_QUIRK_ARM_MTK_EXT,
   IO_PGTABLE_QUIRK_ARM_S2FWB,
@@ -9,8 +10,11 @@ import type { DumpIoPgtableOptions, IoPgtableDumpGeometry } from './types';
 
 const TWO_POW_32 = 0x1_0000_0000;
 const TWO_POW_48 = 2 ** 48;
-/** Linux's stage-1 MAIR: idx0 0x44 (NC), idx1 0xff (WBRWA), idx2 0x04 (nGnRE), idx3 0xf4. */
-export const DUMP_DEFAULT_MAIR = 0xf404_ff44;
+/**
+ * MAIR assumed when neither the options nor a cfg give one: the value Linux programs for every
+ * stage-1 LPAE table (0xf404ff44: idx0 NC, idx1 WBRWA, idx2 nGnRE, idx3 inner-NC/outer-WBRWA).
+ */
+export const DUMP_DEFAULT_MAIR = ARM_LPAE_MAIR;
 /** Largest start-level table accepted: 16 concatenated 64K-granule tables. */
 const MAX_START_ENTRIES = 2 ** 17;
 

@@ -1,7 +1,6 @@
 import { createMachine, type Machine, type MachineConfig } from '@socmem/hw-sim';
 import { allocIoPgtableOps } from '../../src/alloc';
-import type { IommuFlushOps, IoPgtableCfg, IoPgtableFmt, IoPgtableOps } from '../../src/io-pgtable';
-import type { IommuIotlbGather } from '../../src/iotlb-gather';
+import type { IoPgtableCfg, IoPgtableFmt, IoPgtableOps } from '../../src/io-pgtable';
 
 export const SZ_4K = 0x1000;
 export const SZ_16K = 0x4000;
@@ -17,30 +16,7 @@ export const SELFTEST_PGSIZES = [SZ_4K | SZ_2M | SZ_1G, SZ_16K | SZ_32M, SZ_64K 
 /** The selftest's address sizes. */
 export const SELFTEST_ADDRESS_SIZES = [32, 36, 40, 42, 44, 48] as const;
 
-/** One recorded TLB callback. */
-export type TlbCall =
-  | { op: 'flushAll'; cookie: unknown }
-  | { op: 'flushWalk'; iova: number; size: number; granule: number; cookie: unknown }
-  | {
-      op: 'addPage';
-      gather: IommuIotlbGather | null;
-      iova: number;
-      granule: number;
-      cookie: unknown;
-    };
-
-/** Flush ops that record every call, in order. */
-export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {
-  const calls: TlbCall[] = [];
-  const tlb: IommuFlushOps = {
-    tlbFlushAll: (cookie) => calls.push({ op: 'flushAll', cookie }),
-    tlbFlushWalk: (iova, size, granule, cookie) =>
-      calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
-    tlbAddPage: (gather, iova, granule, cookie) =>
-      calls.push({ op: 'addPage', gather, iova, granule, cookie }),
-  };
-  return { tlb, calls };
-}
+export { recordingTlb, type TlbCall } from '../recording-tlb';
 
 /** Base of the test machine's RAM; its simple page allocator hands out pages from here up. */
 export const TEST_RAM_BASE = 0x4000_0000;

@@ -2,12 +2,10 @@ import { createMachine, type Machine } from '@socmem/hw-sim';
 import { armV7sInitFns } from '../../src/arm-v7s/init';
 import {
   IO_PGTABLE_QUIRK_ARM_NS,
-  type IommuFlushOps,
   type IoPgtableCfg,
   IoPgtableFmt,
   type IoPgtableOps,
 } from '../../src/io-pgtable';
-import type { IommuIotlbGather } from '../../src/iotlb-gather';
 
 export const SZ_4K = 0x1000;
 export const SZ_64K = 0x1_0000;
@@ -16,30 +14,7 @@ export const SZ_16M = 0x100_0000;
 export const SZ_1G = 0x4000_0000;
 export const SZ_2G = 0x8000_0000;
 
-/** One recorded TLB callback. */
-export type TlbCall =
-  | { op: 'flushAll'; cookie: unknown }
-  | { op: 'flushWalk'; iova: number; size: number; granule: number; cookie: unknown }
-  | {
-      op: 'addPage';
-      gather: IommuIotlbGather | null;
-      iova: number;
-      granule: number;
-      cookie: unknown;
-    };
-
-/** Flush ops that record every call, in order. */
-export function recordingTlb(): { tlb: IommuFlushOps; calls: TlbCall[] } {
-  const calls: TlbCall[] = [];
-  const tlb: IommuFlushOps = {
-    tlbFlushAll: (cookie) => calls.push({ op: 'flushAll', cookie }),
-    tlbFlushWalk: (iova, size, granule, cookie) =>
-      calls.push({ op: 'flushWalk', iova, size, granule, cookie }),
-    tlbAddPage: (gather, iova, granule, cookie) =>
-      calls.push({ op: 'addPage', gather, iova, granule, cookie }),
-  };
-  return { tlb, calls };
-}
+export { recordingTlb, type TlbCall } from '../recording-tlb';
 
 /** A 64 MiB machine whose page allocator owns all of RAM: cheap to create and to check. */
 export function smallMachine(): Machine {

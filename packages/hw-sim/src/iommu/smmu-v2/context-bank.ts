@@ -1,6 +1,5 @@
 import { high32, joinHalves, low32 } from '../../bits';
 import { SocmemError } from '../../errors/socmem-error';
-import { LpaeGeometry } from '../../mmu/lpae-geometry';
 import { MmuTranslator } from '../../mmu/mmu-translator';
 import type { PageTableWalker } from '../../mmu/page-table-walker';
 import type { Tlb } from '../../mmu/tlb';
@@ -11,7 +10,6 @@ import {
   type FaultKind,
   type TranslationResult,
 } from '../../mmu/translation';
-import { validateV7sConfig } from '../../mmu/v7s-walk';
 import { resetResult } from '../../mmu/walk-fault';
 import { type DecodedContext, type DecoderLimits, decodeContextBank } from './context-decoder';
 import * as R from './registers';
@@ -97,8 +95,7 @@ export class SmmuContextBank {
       decoded = decodeContextBank(this, this.limits);
       if (decoded.config !== null) {
         try {
-          if (decoded.config.format === 'v7s') validateV7sConfig(decoded.config);
-          else new LpaeGeometry(decoded.config);
+          this.walker.prepare(decoded.config);
         } catch (error) {
           if (!SocmemError.isInstance(error)) throw error;
           decoded = { ...decoded, config: null, error: error.message };

@@ -1,4 +1,5 @@
 import { joinHalves } from '../../bits';
+import { lpaeStage2StartLevel, lpaeStartLevel } from '../../mmu/lpae-geometry';
 import type { PageTableFormat, WalkConfig } from '../../mmu/translation';
 import {
   ARM_SMMU_CBA2R_VA64,
@@ -108,9 +109,8 @@ export function decodeContextBank(
 
   const bitsPerLevel = granuleShift - 3;
   let startLevel: number;
-  let concatenatedTables = 1;
   if (stage === 1) {
-    startLevel = 4 - Math.ceil((inputBits - granuleShift) / bitsPerLevel);
+    startLevel = lpaeStartLevel(granuleShift, inputBits);
   } else {
     const sl0 = (regs.tcr >>> 6) & 3;
     if (sl0 === 3 || (!va64 && sl0 > 1)) return fail(`VTCR.SL0 ${sl0} is reserved`);
@@ -122,16 +122,20 @@ export function decodeContextBank(
         `VTCR.SL0 2 needs an output size of 44 bits (42 with 16K), IDR2.OAS is ${limits.outputBits}`,
       );
     }
-    startLevel = granuleShift === 12 ? 2 - sl0 : 3 - sl0;
-    const bitsAtStart = inputBits - (granuleShift + (3 - startLevel) * bitsPerLevel);
-    if (bitsAtStart < 1 || bitsAtStart > bitsPerLevel + 4) {
+    startLevel = lpaeStage2StartLevel(granuleShift, sl0);
+  }
+  // Index bits the start level resolves: wider than a table only with stage-2 concatenation.
+  const topIndexBits = inputBits - (granuleShift + (3 - startLevel) * bitsPerLevel);
+  let concatenatedTables = 1;
+  if (stage === 2) {
+    if (topIndexBits < 1 || topIndexBits > bitsPerLevel + 4) {
+      const sl0 = (regs.tcr >>> 6) & 3;
       return fail(
-        `VTCR.SL0 ${sl0} does not fit a ${inputBits}-bit input (would need ${bitsAtStart} index bits)`,
+        `VTCR.SL0 ${sl0} does not fit a ${inputBits}-bit input (would need ${topIndexBits} index bits)`,
       );
     }
-    if (bitsAtStart > bitsPerLevel) concatenatedTables = 2 ** (bitsAtStart - bitsPerLevel);
+    if (topIndexBits > bitsPerLevel) concatenatedTables = 2 ** (topIndexBits - bitsPerLevel);
   }
-  const topIndexBits = inputBits - (granuleShift + (3 - startLevel) * bitsPerLevel);
   const tableBytes = Math.max(64, 8 * 2 ** topIndexBits);
   const addressHi = va64 ? regs.ttbr0Hi & 0xffff : regs.ttbr0Hi & 0xff;
   const base = joinHalves(regs.ttbr0Lo, addressHi);

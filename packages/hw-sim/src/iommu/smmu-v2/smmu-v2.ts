@@ -5,6 +5,7 @@ import { Tlb } from '../../mmu/tlb';
 import { ACCESS_PRIV, type TranslationResult } from '../../mmu/translation';
 import { resetResult } from '../../mmu/walk-fault';
 import type { TraceStream } from '../../observability/trace';
+import { fillBypass } from '../bypass';
 import type { Iommu, IommuOutcome, ResumeListener } from '../iommu';
 import { Listeners } from '../listeners';
 import { SmmuContextBank, STALL_TERMINATE, STALL_WAITING } from './context-bank';
@@ -39,8 +40,6 @@ export class ArmSmmuV2Counters {
   stalls = 0;
 }
 
-/** Bytes a bypassed translation covers (the master may move this much per step). */
-const BYPASS_SPAN = 2 ** 30;
 /** Synchronous retries of a transaction resumed from inside its own fault interrupt. */
 const MAX_SYNCHRONOUS_RETRIES = 8;
 
@@ -293,13 +292,7 @@ export class ArmSmmuV2 implements MmioDevice, Iommu {
 
   private bypass(iova: number, out: TranslationResult): IommuOutcome {
     this.counters.bypassed++;
-    resetResult(out, iova);
-    out.pa = iova;
-    out.pageSize = BYPASS_SPAN;
-    out.readable = true;
-    out.writable = true;
-    out.executable = true;
-    out.permissions = 63;
+    fillBypass(out, iova);
     return 'ok';
   }
 

@@ -7,6 +7,7 @@ import { Tlb } from '../../mmu/tlb';
 import { ACCESS_WRITE, type TranslationResult, type WalkConfig } from '../../mmu/translation';
 import { resetResult } from '../../mmu/walk-fault';
 import type { TraceStream } from '../../observability/trace';
+import { fillBypass } from '../bypass';
 import type { Iommu, IommuOutcome, ResumeListener } from '../iommu';
 import { Listeners } from '../listeners';
 import * as R from './registers';
@@ -34,7 +35,6 @@ export class SysMmuCounters {
 }
 
 export const SYSMMU_MMIO_SIZE = 0x1000;
-const BYPASS_SPAN = 2 ** 30;
 
 /**
  * A Samsung Exynos-style System MMU: one translation context in front of one master, walking
@@ -118,11 +118,7 @@ export class SysMmu implements MmioDevice, Iommu {
       }
       if ((this.ctrl & R.SYSMMU_CTRL_ENABLE_BIT) === 0) {
         this.counters.bypassed++;
-        resetResult(out, iova);
-        out.pa = iova;
-        out.pageSize = BYPASS_SPAN;
-        out.permissions = 63;
-        out.readable = out.writable = out.executable = true;
+        fillBypass(out, iova);
         return 'ok';
       }
       if (iova >= 0x1_0000_0000) {
