@@ -38,6 +38,10 @@ const SYSMMU_BASE = 0x1300_0000;
 const GPU_STREAM = 0x42;
 const SZ_4K = 0x1000;
 const SZ_64K = 0x1_0000;
+const SZ_1M = 0x10_0000;
+const SZ_2M = 0x20_0000;
+const SZ_16M = 0x100_0000;
+const SZ_1G = 0x4000_0000;
 let failures = 0;
 
 function say(text = ''): void {
@@ -57,9 +61,19 @@ function indent(text: string): string {
     .join('\n');
 }
 
+/** Buddy order of a buffer of `bytes` (a power-of-two number of pages). */
+function bufferOrder(bytes: number): number {
+  return Math.log2(bytes / SZ_4K);
+}
+
 /** Physically contiguous, naturally aligned pages for a buffer. */
 function allocBuffer(machine: Machine, bytes: number): number {
-  return machine.pageAllocator.allocPages(Math.log2(bytes / SZ_4K), 'example-buffer');
+  return machine.pageAllocator.allocPages(bufferOrder(bytes), 'example-buffer');
+}
+
+/** Gives back a buffer from allocBuffer. */
+function freeBuffer(machine: Machine, pa: number, bytes: number): void {
+  machine.pageAllocator.freePages(pa, bufferOrder(bytes));
 }
 
 /** Fills a buffer with a pattern through the CPU, then cleans it for a non-coherent device. */
@@ -106,7 +120,7 @@ say('\n1. ARM_64_LPAE_S1 tables for the GPU, in SMMU context bank 0');
 const context = new SmmuStage1Context(machine, smmu, SMMU_BASE, 0);
 const lpaeCfg: IoPgtableCfg = {
   quirks: 0,
-  pgsizeBitmap: SZ_4K | 0x20_0000 | 0x4000_0000,
+  pgsizeBitmap: SZ_4K | SZ_2M | SZ_1G,
   ias: 36,
   oas: 40,
   coherentWalk: true,
@@ -141,7 +155,7 @@ say('\n2. ARM_V7S tables for the camera, in the SysMMU (non-coherent walk)');
 const cameraIommu = new SysMmuContext(machine, SYSMMU_BASE);
 const v7sCfg: IoPgtableCfg = {
   quirks: 0,
-  pgsizeBitmap: SZ_4K | SZ_64K | 0x10_0000 | 0x100_0000,
+  pgsizeBitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M,
   ias: 32,
   oas: 32,
   coherentWalk: false,
@@ -227,9 +241,9 @@ checkCopy(machine, 'the spare page holds the copied bytes', spare, camPattern.su
 say('\n5. Teardown');
 freeIoPgtableOps(lpae);
 freeIoPgtableOps(v7s);
-for (const pa of [gpuSrc, gpuDst]) machine.pageAllocator.freePages(pa, 2);
-for (const pa of [camSrc, camDst]) machine.pageAllocator.freePages(pa, 4);
-machine.pageAllocator.freePages(spare, 0);
+for (const pa of [gpuSrc, gpuDst]) freeBuffer(machine, pa, 4 * SZ_4K);
+for (const pa of [camSrc, camDst]) freeBuffer(machine, pa, SZ_64K);
+freeBuffer(machine, spare, SZ_4K);
 const leaks = machine.pageAllocator.leakReport();
 check('every table and buffer page went back', leaks.length === 0, JSON.stringify(leaks));
 machine.checkInvariants();

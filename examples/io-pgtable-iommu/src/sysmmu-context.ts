@@ -18,6 +18,7 @@ import {
 } from '@socmem/hw-sim';
 import type { IommuFlushOps, IoPgtableCfg } from '@socmem/io-pgtable';
 
+/** The SysMMU at `base`: its TLB maintenance, attach to a v7s table, and fault handling. */
 export class SysMmuContext {
   private readonly machine: Machine;
   private readonly base: number;
@@ -39,11 +40,13 @@ export class SysMmuContext {
     const v7s = cfg.armV7sCfg;
     if (v7s === undefined) throw new Error('attach: the cfg has no v7s registers');
     this.write(REG_MMU_CTRL, CTRL_BLOCK);
+    // PT_BASE takes the 16 KiB-aligned level-1 table only; the TTBR's walk attributes are dropped.
     this.write(REG_PT_BASE_ADDR, (v7s.ttbr & 0xffff_c000) >>> 0);
     this.write(REG_MMU_FLUSH, 1);
     this.write(REG_MMU_CTRL, CTRL_ENABLE);
   }
 
+  /** INT_STATUS and PAGE_FAULT_ADDR, as exynos_sysmmu_irq reads them. */
   faultRegisters(): { intStatus: number; pageFaultAddr: number } {
     return { intStatus: this.read(REG_INT_STATUS), pageFaultAddr: this.read(REG_PAGE_FAULT_ADDR) };
   }

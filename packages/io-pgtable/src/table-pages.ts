@@ -12,7 +12,10 @@ export const IO_PGTABLE_ALLOC_FAIL_POINT = 'io-pgtable-alloc';
  * that the message is only built on failure.
  */
 export function tableAllocFailPointError(source: string, what: string): SocmemError {
-  return new SocmemError('ENOMEM', `${source}: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (${what})`);
+  return new SocmemError(
+    'ENOMEM',
+    `${source}: ${IO_PGTABLE_ALLOC_FAIL_POINT} fail point (${what})`,
+  );
 }
 
 /** Linux's `get_order(size)`: the buddy order of the smallest block of pages holding `size` bytes. */

@@ -166,10 +166,24 @@ function declareContiguous(areas: CmaAreas, options: CmaDeclareOptions): Cma {
       throw new SocmemError('ENOMEM', `cma: ${name}: failed to reserve ${size / 0x10_0000} MiB`);
     }
   }
+  return cmaInitReservedMemOrFree(areas, base, size, orderPerBit, options.name);
+}
+
+/**
+ * `cmaInitReservedMem` for memory the caller has just reserved in memblock: when the area
+ * cannot be made, the reservation is given back before the error propagates.
+ */
+export function cmaInitReservedMemOrFree(
+  areas: CmaAreas,
+  base: number,
+  size: number,
+  orderPerBit: number,
+  name: string | undefined,
+): Cma {
   try {
-    return cmaInitReservedMem(areas, base, size, orderPerBit, options.name);
+    return cmaInitReservedMem(areas, base, size, orderPerBit, name);
   } catch (error) {
-    memblock.free(base, size);
+    areas.memblock.free(base, size);
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { hex, SocmemError } from '@socmem/hw-sim';
 import type { Cma } from '../cma/cma';
 import { cmaAlloc, cmaRelease } from '../cma/cma-alloc';
 import type { CmaAreas } from '../cma/cma-areas';
-import { cmaDeclareContiguous, cmaInitReservedMem } from '../cma/cma-declare';
+import { cmaDeclareContiguous, cmaInitReservedMemOrFree } from '../cma/cma-declare';
 import { __GFP_NOWARN, gfpflagsAllowBlocking } from '../mm/gfp';
 import { parseCmaCmdline } from './cmdline';
 
@@ -158,13 +158,7 @@ export class DmaContiguous {
       );
     }
     memblock.reserve(node.base, node.size);
-    let cma: Cma;
-    try {
-      cma = cmaInitReservedMem(this.areas, node.base, node.size, 0, node.name);
-    } catch (error) {
-      memblock.free(node.base, node.size);
-      throw error;
-    }
+    const cma = cmaInitReservedMemOrFree(this.areas, node.base, node.size, 0, node.name);
     if (node.linuxCmaDefault === true) this.defaultArea = cma;
     this.areas.printk(
       'info',

@@ -164,7 +164,7 @@ function migrateRange(
     if ((flags & PG_LRU) !== 0) {
       const why = migrator.whyUnmovable(index);
       if (why === null) {
-        migrator.migratePage(index);
+        migrator.migrateMovablePage(index);
         if (stats !== undefined) stats.migrated++;
       } else if (busy < 0) {
         busy = index;
@@ -195,9 +195,9 @@ function testPagesIsolated(
   endPfn: number,
 ): number {
   const frames = buddy.frames;
-  const outer = frames.freeBlockContaining(start, 0, buddy.maxPageOrder);
-  let index = outer < 0 ? start : outer;
-  while (index < end) {
+  const containing = frames.freeBlockContaining(start, 0, buddy.maxPageOrder);
+  const outer = containing < 0 ? start : containing;
+  for (let index = outer; index < end; ) {
     if ((frames.flags[index]! & PG_BUDDY) === 0) {
       throw new SocmemError(
         'EBUSY',
@@ -206,7 +206,7 @@ function testPagesIsolated(
     }
     index += 2 ** frames.order[index]!;
   }
-  return outer < 0 ? start : outer;
+  return outer;
 }
 
 /** `isolate_freepages_range` + giving back the head and tail outside the range. */

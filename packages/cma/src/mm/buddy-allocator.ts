@@ -1,12 +1,15 @@
 import {
+  type FailPoints,
   hex,
   type LeakReportEntry,
   type Machine,
   type PageAllocator,
   SocmemError,
+  type TraceStream,
 } from '@socmem/hw-sim';
+import { resolveBuddyGeometry } from './buddy-geometry';
 import { checkBuddyInvariants } from './buddy-invariants';
-import { defaultOrders, MAX_NR_ZONES, ZONE_NAMES } from './constants';
+import { MAX_NR_ZONES, ZONE_NAMES } from './constants';
 import { FreeArea } from './free-area';
 import { freeOnePage, freeReservedRange } from './free-one-page';
 import { __GFP_ZERO, GFP_KERNEL, gfpMigratetype } from './gfp';
@@ -56,33 +59,16 @@ export class BuddyAllocator implements PageAllocator {
   private readonly rmqueueOps: Rmqueue;
   /** Pages ever handed to the allocator (managed pages), per zone. */
   readonly managedPages = new Float64Array(MAX_NR_ZONES);
+  /** `machine.failPoints` and `machine.trace`, held directly: allocFrames/freeFrames read them on every call. */
+  private readonly failPoints: FailPoints;
+  private readonly trace: TraceStream;
 
   constructor(machine: Machine, options: BuddyAllocatorOptions = {}) {
-    const pageSize = options.pageSize ?? 4096;
-    if (pageSize !== 4096 && pageSize !== 16384 && pageSize !== 65536) {
-      throw new SocmemError(
-        'EINVAL',
-        `buddy allocator: page size ${pageSize} is not 4K, 16K or 64K`,
-      );
-    }
-    const defaults = defaultOrders(pageSize);
-    const maxPageOrder = options.maxPageOrder ?? defaults.maxPageOrder;
-    const pageblockOrder =
-      options.pageblockOrder ?? Math.min(defaults.pageblockOrder, maxPageOrder);
-    if (!Number.isInteger(maxPageOrder) || maxPageOrder < 1 || maxPageOrder > 20) {
-      throw new SocmemError(
-        'EINVAL',
-        `buddy allocator: MAX_PAGE_ORDER ${maxPageOrder} is outside 1..20`,
-      );
-    }
-    if (!Number.isInteger(pageblockOrder) || pageblockOrder < 1 || pageblockOrder > maxPageOrder) {
-      throw new SocmemError(
-        'EINVAL',
-        `buddy allocator: pageblock order ${pageblockOrder} is outside 1..${maxPageOrder}`,
-      );
-    }
+    const { pageSize, maxPageOrder, pageblockOrder } = resolveBuddyGeometry(options);
     this.name = options.name ?? 'buddy';
     this.machine = machine;
+    this.failPoints = machine.failPoints;
+    this.trace = machine.trace;
     this.pageSize = pageSize;
     this.maxPageOrder = maxPageOrder;
     this.pageblockOrder = pageblockOrder;
@@ -126,7 +112,7 @@ export class BuddyAllocator implements PageAllocator {
         `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`,
       );
     }
-    if (this.machine.failPoints.shouldFail('buddy-alloc')) {
+    if (this.failPoints.shouldFail('buddy-alloc')) {
       throw new SocmemError(
         'ENOMEM',
         `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,
@@ -159,7 +145,7 @@ export class BuddyAllocator implements PageAllocator {
       // __GFP_ZERO
       this.machine.cpu.fill(this.pfnToPhys(this.frames.pfnOf(index)), 0, this.pageSize << order);
     }
-    if (this.machine.trace.active) this.emitTrace('alloc', index, order, ownerId);
+    if (this.trace.active) this.emitTrace('alloc', index, order, ownerId);
     return index;
   }
 
@@ -174,7 +160,7 @@ export class BuddyAllocator implements PageAllocator {
     // Exactly PG_ALLOCATED | PG_HEAD (6, a literal on this hot path): the head of a block
     // that no movable user or CMA area owns.
     if (frames.flags[index] !== 6 || frames.order[index] !== order) this.rejectFree(index, order);
-    if (this.machine.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
+    if (this.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
     this.releaseFrames(index, 1 << order);
     this.freeOne(index, order);
   }
@@ -294,7 +280,7 @@ export class BuddyAllocator implements PageAllocator {
   }
 
   private emitTrace(op: 'alloc' | 'free', index: number, order: number, ownerId: number): void {
-    this.machine.trace.emit('alloc', {
+    this.trace.emit('alloc', {
       op,
       allocator: this.name,
       pa: this.pfnToPhys(this.frames.pfnOf(index)),

@@ -106,9 +106,7 @@ export function checkBuddyInvariants(buddy: BuddyAllocator): void {
     if ((flags & PG_LRU) !== 0) {
       if ((flags & PG_HEAD) === 0 || frames.order[index] !== 0)
         throw new InvariantError(name, `movable frame ${index} is not an order-0 head`);
-      const client = buddy.owners.client(frames.owner[index]!) as
-        | { frameIndexOf?: (page: number) => number }
-        | undefined;
+      const client = buddy.owners.client(frames.owner[index]!);
       if (
         client?.frameIndexOf !== undefined &&
         client.frameIndexOf(frames.ownerIndex[index]!) !== index

@@ -45,15 +45,23 @@ export class Migrator {
    * EBUSY when the page is pinned or has extra references; ENOMEM when no target frame exists.
    */
   migratePage(index: number, gfp = GFP_MIGRATION_TARGET): number {
-    const buddy = this.buddy;
-    const frames = buddy.frames;
     const reason = this.whyUnmovable(index);
     if (reason !== null) {
       throw new SocmemError(
         'EBUSY',
-        `migrate: page at pfn ${hex(frames.pfnOf(index))} cannot move: ${reason}`,
+        `migrate: page at pfn ${hex(this.buddy.frames.pfnOf(index))} cannot move: ${reason}`,
       );
     }
+    return this.migrateMovablePage(index, gfp);
+  }
+
+  /**
+   * `migratePage` for a caller that has just seen `whyUnmovable(index)` return null (the
+   * alloc_contig_range scan), so the check is not made twice per page.
+   */
+  migrateMovablePage(index: number, gfp = GFP_MIGRATION_TARGET): number {
+    const buddy = this.buddy;
+    const frames = buddy.frames;
     const ownerId = frames.owner[index]!;
     const target = buddy.allocFrames(gfp, 0, ownerId);
     const oldPa = buddy.pfnToPhys(frames.pfnOf(index));

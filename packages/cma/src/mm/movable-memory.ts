@@ -61,8 +61,7 @@ export class MovableMemory implements MigrationClient {
   /** Frees a page. EBUSY while it is pinned or has extra references. */
   freePage(page: number): void {
     const index = this.indexOf(page);
-    const frames = this.buddy.frames;
-    if (frames.pinCount[index]! > 0 || frames.refcount[index] !== 1) {
+    if (this.isHeld(index)) {
       throw new SocmemError(
         'EBUSY',
         `${this.name}: page ${page} is pinned or referenced and cannot be freed`,
@@ -79,9 +78,9 @@ export class MovableMemory implements MigrationClient {
   freeAll(): number {
     let kept = 0;
     for (let page = 0; page < this.used; page++) {
-      if (this.frameOf[page]! < 0) continue;
       const index = this.frameOf[page]!;
-      if (this.buddy.frames.pinCount[index]! > 0 || this.buddy.frames.refcount[index] !== 1) kept++;
+      if (index < 0) continue;
+      if (this.isHeld(index)) kept++;
       else this.freePage(page);
     }
     return kept;
@@ -183,6 +182,12 @@ export class MovableMemory implements MigrationClient {
   /** Frame index of a page (for the allocator's invariant checks). */
   frameIndexOf(page: number): number {
     return this.frameOf[page] ?? -1;
+  }
+
+  /** True while the page in frame `index` is pinned or has references beyond its owner's. */
+  private isHeld(index: number): boolean {
+    const frames = this.buddy.frames;
+    return frames.pinCount[index]! > 0 || frames.refcount[index] !== 1;
   }
 
   /** `folio_is_longterm_pinnable`: not in a CMA or isolated pageblock. */

@@ -2,6 +2,8 @@
 export interface MigrationClient {
   /** The page the owner knows as `ownerIndex` now lives in frame `newIndex`. */
   pageMoved(ownerIndex: number, newIndex: number): void;
+  /** The frame the owner holds as `ownerIndex`, if it can say (checked by the invariants). */
+  frameIndexOf?(ownerIndex: number): number;
 }
 
 /**

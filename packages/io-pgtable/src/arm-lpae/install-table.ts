@@ -1,4 +1,8 @@
-import { ARM_LPAE_PTE_NSTABLE_HI, ARM_LPAE_PTE_SW_SYNC_HI, ARM_LPAE_PTE_TYPE_TABLE } from './constants';
+import {
+  ARM_LPAE_PTE_NSTABLE_HI,
+  ARM_LPAE_PTE_SW_SYNC_HI,
+  ARM_LPAE_PTE_TYPE_TABLE,
+} from './constants';
 import { paddrToIopteHi, paddrToIopteLo } from './descriptor';
 import type { ArmLpaeIoPgtable } from './pgtable';
 

@@ -1,7 +1,13 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { hexU64 } from '../hex-u64';
 import { IoPgtableMapError } from '../map-error';
-import { iopteLeaf, iopteLeafType, iopteToPaddr, paddrToIopteHi, paddrToIopteLo } from './descriptor';
+import {
+  iopteLeaf,
+  iopteLeafType,
+  iopteToPaddr,
+  paddrToIopteHi,
+  paddrToIopteLo,
+} from './descriptor';
 import { armLpaeInstallTable } from './install-table';
 import type { ArmLpaeIoPgtable } from './pgtable';
 import { armLpaeProtToPte } from './prot-to-pte';

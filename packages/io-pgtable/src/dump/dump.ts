@@ -35,13 +35,20 @@ interface LeafRun {
   count: number;
   readonly iova: number;
   readonly pa: number;
+  /** Input bytes covered so far (count entries). */
+  size: number;
   readonly pageSize: number;
+  readonly level: number;
   readonly attributes: IoPgtableDumpAttributes;
   readonly key: string;
 }
 
+/** What both merges (a tree line within a table, a mapping across tables) compare. */
+type Mergeable = Pick<MutableRange, 'iova' | 'pa' | 'size' | 'pageSize' | 'level' | 'key'>;
+
+/** True when a leaf at `iova` -> `pa` continues `range` in input and output, with equal attributes. */
 function canExtend(
-  range: MutableRange,
+  range: Mergeable,
   iova: number,
   pa: number,
   pageSize: number,
@@ -97,22 +104,21 @@ class DumpWalker {
     };
     this.tables.push(table);
     let valid = 0;
-    const open: { run: LeafRun | null } = { run: null };
+    let run: LeafRun | null = null;
     const closeRun = (): void => {
-      const run = open.run;
       if (run === null) return;
       entries.push({
         index: run.index,
         count: run.count,
         iova: run.iova,
-        size: run.count * entrySpan,
+        size: run.size,
         kind: 'leaf',
         pa: run.pa,
         pageSize: run.pageSize,
         attributes: run.attributes,
         child: null,
       });
-      open.run = null;
+      run = null;
     };
     for (let index = 0; index < entriesTotal; index++) {
       const at = pa + index * descriptorSize;
@@ -176,23 +182,19 @@ class DumpWalker {
       }
       const attributes = decoded.attributes!;
       const key = JSON.stringify(attributes);
-      const run = open.run;
-      if (
-        run !== null &&
-        run.iova + run.count * entrySpan === iova &&
-        run.pa + run.count * entrySpan === decoded.address &&
-        run.pageSize === decoded.pageSize &&
-        run.key === key
-      ) {
+      if (run !== null && canExtend(run, iova, decoded.address, decoded.pageSize, level, key)) {
         run.count++;
+        run.size += entrySpan;
       } else {
         closeRun();
-        open.run = {
+        run = {
           index,
           count: 1,
           iova,
           pa: decoded.address,
+          size: entrySpan,
           pageSize: decoded.pageSize,
+          level,
           attributes,
           key,
         };

@@ -108,11 +108,12 @@ export function decodeContextBank(
   }
 
   const bitsPerLevel = granuleShift - 3;
+  // VTCR.SL0 [7:6] (stage 2 only).
+  const sl0 = (regs.tcr >>> 6) & 3;
   let startLevel: number;
   if (stage === 1) {
     startLevel = lpaeStartLevel(granuleShift, inputBits);
   } else {
-    const sl0 = (regs.tcr >>> 6) & 3;
     if (sl0 === 3 || (!va64 && sl0 > 1)) return fail(`VTCR.SL0 ${sl0} is reserved`);
     // AArch64.S2InvalidSL (ARM ARM VTCR_EL2.SL0; QEMU check_s2_mmu_setup): SL0 = 2 is only
     // valid when the implemented PA size (IDR2.OAS here) is at least 44 bits (4K, 64K) or
@@ -129,7 +130,6 @@ export function decodeContextBank(
   let concatenatedTables = 1;
   if (stage === 2) {
     if (topIndexBits < 1 || topIndexBits > bitsPerLevel + 4) {
-      const sl0 = (regs.tcr >>> 6) & 3;
       return fail(
         `VTCR.SL0 ${sl0} does not fit a ${inputBits}-bit input (would need ${topIndexBits} index bits)`,
       );
