@@ -1,11 +1,9 @@
 import {
-  type FailPoints,
   hex,
   type LeakReportEntry,
   type Machine,
   type PageAllocator,
   SocmemError,
-  type TraceStream,
 } from '@socmem/hw-sim';
 import { resolveBuddyGeometry } from './buddy-geometry';
 import { checkBuddyInvariants } from './buddy-invariants';
@@ -59,16 +57,11 @@ export class BuddyAllocator implements PageAllocator {
   private readonly rmqueueOps: Rmqueue;
   /** Pages ever handed to the allocator (managed pages), per zone. */
   readonly managedPages = new Float64Array(MAX_NR_ZONES);
-  /** `machine.failPoints` and `machine.trace`, held directly: allocFrames/freeFrames read them on every call. */
-  private readonly failPoints: FailPoints;
-  private readonly trace: TraceStream;
 
   constructor(machine: Machine, options: BuddyAllocatorOptions = {}) {
     const { pageSize, maxPageOrder, pageblockOrder } = resolveBuddyGeometry(options);
     this.name = options.name ?? 'buddy';
     this.machine = machine;
-    this.failPoints = machine.failPoints;
-    this.trace = machine.trace;
     this.pageSize = pageSize;
     this.maxPageOrder = maxPageOrder;
     this.pageblockOrder = pageblockOrder;
@@ -112,7 +105,7 @@ export class BuddyAllocator implements PageAllocator {
         `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`,
       );
     }
-    if (this.failPoints.shouldFail('buddy-alloc')) {
+    if (this.machine.failPoints.shouldFail('buddy-alloc')) {
       throw new SocmemError(
         'ENOMEM',
         `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,
@@ -145,7 +138,7 @@ export class BuddyAllocator implements PageAllocator {
       // __GFP_ZERO
       this.machine.cpu.fill(this.pfnToPhys(this.frames.pfnOf(index)), 0, this.pageSize << order);
     }
-    if (this.trace.active) this.emitTrace('alloc', index, order, ownerId);
+    if (this.machine.trace.active) this.emitTrace('alloc', index, order, ownerId);
     return index;
   }
 
@@ -160,7 +153,7 @@ export class BuddyAllocator implements PageAllocator {
     // Exactly PG_ALLOCATED | PG_HEAD (6, a literal on this hot path): the head of a block
     // that no movable user or CMA area owns.
     if (frames.flags[index] !== 6 || frames.order[index] !== order) this.rejectFree(index, order);
-    if (this.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
+    if (this.machine.trace.active) this.emitTrace('free', index, order, frames.owner[index]!);
     this.releaseFrames(index, 1 << order);
     this.freeOne(index, order);
   }
@@ -280,7 +273,7 @@ export class BuddyAllocator implements PageAllocator {
   }
 
   private emitTrace(op: 'alloc' | 'free', index: number, order: number, ownerId: number): void {
-    this.trace.emit('alloc', {
+    this.machine.trace.emit('alloc', {
       op,
       allocator: this.name,
       pa: this.pfnToPhys(this.frames.pfnOf(index)),
