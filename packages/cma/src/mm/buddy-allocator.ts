@@ -69,7 +69,7 @@ export class BuddyAllocator implements PageAllocator {
       options.ranges ?? machine.ram.banks.map((bank) => ({ base: bank.base, size: bank.size }));
     this.frames = new PageFrames(ranges, pageSize, pageblockOrder);
     this.freeArea = new FreeArea(this.frames, maxPageOrder);
-    this.pageblocks = new PageblockOps(this.frames, this.freeArea, this, maxPageOrder);
+    this.pageblocks = new PageblockOps(this.frames, this.freeArea, maxPageOrder);
     this.rmqueueOps = new Rmqueue(this.frames, this.freeArea, this.pageblocks, maxPageOrder);
     this.migrator = new Migrator(this);
   }

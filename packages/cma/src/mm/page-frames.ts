@@ -1,11 +1,5 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
-import {
-  MIGRATE_ISOLATE,
-  MIGRATE_MOVABLE,
-  ZONE_DMA32,
-  ZONE_DMA32_LIMIT,
-  ZONE_NORMAL,
-} from './constants';
+import { MIGRATE_MOVABLE, ZONE_DMA32, ZONE_DMA32_LIMIT, ZONE_NORMAL } from './constants';
 
 /** Per-frame flag bits (the few `struct page` flags the model needs). */
 export const PG_BUDDY = 1; // first frame of a free buddy block (PageBuddy)
@@ -163,7 +157,9 @@ export class PageFrames {
   /** The migratetype a pageblock behaves as (MIGRATE_ISOLATE while isolated). */
   effectiveType(pageblockIndex: number): number {
     const value = this.pageblock[pageblockIndex]!;
-    return (value & PB_MIGRATE_ISOLATE_BIT) !== 0 ? MIGRATE_ISOLATE : value & PB_TYPE_MASK;
+    // Every free reads this, so literals stand for PB_MIGRATE_ISOLATE_BIT (8), MIGRATE_ISOLATE
+    // (5) and PB_TYPE_MASK (7): V8 reloads a module-level const on each access.
+    return (value & 8) !== 0 ? 5 : value & 7;
   }
 
   /** The pageblock's migratetype underneath any isolation (`get_pageblock_migratetype` without the isolate bit). */

@@ -1,12 +1,8 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import { MIGRATE_ISOLATE } from './constants';
 import type { FreeArea } from './free-area';
+import { freeOnePage } from './free-one-page';
 import { type PageFrames, PB_MIGRATE_ISOLATE_BIT, PG_BUDDY } from './page-frames';
-
-/** What pageblock operations need from the allocator: freeing a block through the merge path. */
-export interface BlockFreer {
-  freeOne(index: number, order: number): void;
-}
 
 /**
  * Pageblock migratetype changes (mm/page_alloc.c `move_freepages_block`, mm/page_isolation.c).
@@ -17,19 +13,14 @@ export interface BlockFreer {
 export class PageblockOps {
   private readonly frames: PageFrames;
   private readonly area: FreeArea;
-  private readonly freer: BlockFreer;
   private readonly maxPageOrder: number;
   /** Scratch lists for re-freeing a pageblock's free blocks; a pageblock holds at most 2^order blocks. */
   private readonly scratchIndex: Int32Array;
   private readonly scratchOrder: Uint8Array;
-  /** Order and list type of the block the last `removeCoveringBlock` took off its list. */
-  private coveringOrder = 0;
-  private coveringType = 0;
 
-  constructor(frames: PageFrames, area: FreeArea, freer: BlockFreer, maxPageOrder: number) {
+  constructor(frames: PageFrames, area: FreeArea, maxPageOrder: number) {
     this.frames = frames;
     this.area = area;
-    this.freer = freer;
     this.maxPageOrder = maxPageOrder;
     this.scratchIndex = new Int32Array(2 ** frames.pageblockOrder);
     this.scratchOrder = new Uint8Array(2 ** frames.pageblockOrder);
@@ -62,8 +53,9 @@ export class PageblockOps {
     frames.pageblock[block] = frames.pageblock[block]! | PB_MIGRATE_ISOLATE_BIT;
     if (head >= 0) {
       const pbOrder = frames.pageblockOrder;
-      const end = head + 2 ** this.coveringOrder;
-      for (let piece = head; piece < end; piece += 2 ** pbOrder) this.freer.freeOne(piece, pbOrder);
+      // Read before the loop: freeing the first piece rewrites the head's order.
+      const end = head + 2 ** frames.order[head]!;
+      for (let piece = head; piece < end; piece += 2 ** pbOrder) this.freeOne(piece, pbOrder);
     }
     this.moveFreePages(block, MIGRATE_ISOLATE);
   }
@@ -84,8 +76,7 @@ export class PageblockOps {
     });
     for (let k = 0; k < count; k++) this.area.remove(this.scratchIndex[k]!, zone);
     frames.pageblock[block] = frames.pageblock[block]! & ~PB_MIGRATE_ISOLATE_BIT;
-    for (let k = 0; k < count; k++)
-      this.freer.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
+    for (let k = 0; k < count; k++) this.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
   }
 
   /** Splits a free block of more than a pageblock that covers `block` into pageblock-sized pieces. */
@@ -95,24 +86,29 @@ export class PageblockOps {
     const frames = this.frames;
     const pbOrder = frames.pageblockOrder;
     const zone = frames.zoneOfIndex(head);
-    const type = this.coveringType;
-    for (let piece = head; piece < head + 2 ** this.coveringOrder; piece += 2 ** pbOrder)
+    // Read before the loop: adding the first piece rewrites the head's order and type.
+    const type = frames.listType[head]!;
+    const end = head + 2 ** frames.order[head]!;
+    for (let piece = head; piece < end; piece += 2 ** pbOrder)
       this.area.add(piece, pbOrder, type, zone);
   }
 
   /**
    * Takes a free block of more than a pageblock that covers `block` off its list and returns
-   * its head (order and type in `coveringOrder`/`coveringType`), or -1 when there is none.
+   * its head, or -1 when there is none. The head keeps its order and list type (only
+   * PG_BUDDY is cleared), so callers read them from the frames.
    */
   private removeCoveringBlock(block: number): number {
     const frames = this.frames;
     const pbOrder = frames.pageblockOrder;
     const head = frames.freeBlockContaining(block << pbOrder, pbOrder + 1, this.maxPageOrder);
-    if (head < 0) return -1;
-    this.coveringOrder = frames.order[head]!;
-    this.coveringType = frames.listType[head]!;
-    this.area.remove(head, frames.zoneOfIndex(head));
+    if (head >= 0) this.area.remove(head, frames.zoneOfIndex(head));
     return head;
+  }
+
+  /** `__free_one_page` for a block this class took off the lists. */
+  private freeOne(index: number, order: number): void {
+    freeOnePage(this.frames, this.area, this.maxPageOrder, index, order);
   }
 
   /** Moves every free block inside a pageblock onto `migratetype`'s lists. */
