@@ -43,7 +43,7 @@ export { RamBank } from './memory/ram-bank';
 export * from './mmu/index';
 export { SimClock } from './observability/clock';
 export { type DiagnosticEvent, Diagnostics } from './observability/diagnostics';
-export { FailPoints, type FailPolicy } from './observability/fail-points';
+export { FailPointSite, FailPoints, type FailPolicy } from './observability/fail-points';
 export { SeededRng } from './observability/rng';
 export {
   type TraceEvent,

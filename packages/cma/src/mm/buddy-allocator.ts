@@ -1,4 +1,5 @@
 import {
+  type FailPointSite,
   hex,
   type LeakReportEntry,
   type Machine,
@@ -55,10 +56,13 @@ export class BuddyAllocator implements PageAllocator {
   memallocPinDepth = 0;
   readonly migrator: Migrator;
   private readonly rmqueueOps: Rmqueue;
+  /** The 'buddy-alloc' fail point, held so a check costs no name lookup. */
+  private readonly allocFailPoint: FailPointSite;
   /** Pages ever handed to the allocator (managed pages), per zone. */
   readonly managedPages = new Float64Array(MAX_NR_ZONES);
 
   constructor(machine: Machine, options: BuddyAllocatorOptions = {}) {
+    this.allocFailPoint = machine.failPoints.site('buddy-alloc');
     const { pageSize, maxPageOrder, pageblockOrder } = resolveBuddyGeometry(options);
     this.name = options.name ?? 'buddy';
     this.machine = machine;
@@ -105,7 +109,7 @@ export class BuddyAllocator implements PageAllocator {
         `${this.name}: order ${order} is outside 0..${this.maxPageOrder}`,
       );
     }
-    if (this.machine.failPoints.shouldFail('buddy-alloc')) {
+    if (this.allocFailPoint.shouldFail()) {
       throw new SocmemError(
         'ENOMEM',
         `${this.name}: buddy-alloc fail point (order ${order}, owner ${this.owners.name(ownerId)})`,

@@ -11,54 +11,82 @@ export type FailPolicy =
   /** Fail each call with this probability, drawn from the machine's seeded RNG. */
   | { probability: number };
 
-interface FailPointState {
-  calls: number;
-  failures: number;
-  policy: FailPolicy | null;
-  callsSinceArmed: number;
+/**
+ * One named fail point. Allocation sites on hot paths keep the handle
+ * (`failPoints.site('buddy-alloc')`) so a check costs no name lookup.
+ */
+export class FailPointSite {
+  readonly name: string;
+  /** Calls reached so far. */
+  calls = 0;
+  /** Calls made to fail so far. */
+  failures = 0;
+  /** @internal The armed policy, or null. */
+  policy: FailPolicy | null = null;
+  /** @internal Calls since the policy was armed. */
+  callsSinceArmed = 0;
+  private readonly owner: FailPoints;
+
+  constructor(owner: FailPoints, name: string) {
+    this.owner = owner;
+    this.name = name;
+  }
+
+  /** Counts a call and says whether it must fail. */
+  shouldFail(): boolean {
+    this.calls++;
+    if (this.policy === null) return false;
+    return this.owner.decide(this);
+  }
 }
 
 /**
- * Named fail points at allocation sites. A site calls `shouldFail(name)` before it allocates
- * and fails the way Linux would (usually ENOMEM) when it returns true. Tests arm points to
- * prove that every error path cleans up; `seen()` lists the sites a scenario reached, so a
- * test can fail each of them in turn.
+ * Named fail points at allocation sites. A site calls `shouldFail(name)` (or keeps a
+ * {@link FailPointSite}) before it allocates and fails the way Linux would (usually ENOMEM) when
+ * it returns true. Tests arm points to prove that every error path cleans up; `seen()` lists the
+ * sites a scenario reached, so a test can fail each of them in turn.
  */
 export class FailPoints {
-  private readonly points = new Map<string, FailPointState>();
+  private readonly sites = new Map<string, FailPointSite>();
   private readonly rng: SeededRng;
   private readonly trace: TraceStream;
-  /** Fast exit: no point armed means no map lookup per call beyond counting. */
-  private armedCount = 0;
 
   constructor(rng: SeededRng, trace: TraceStream) {
     this.rng = rng;
     this.trace = trace;
   }
 
+  /** The handle of the fail point `name`, created on first use. */
+  site(name: string): FailPointSite {
+    let site = this.sites.get(name);
+    if (site === undefined) {
+      site = new FailPointSite(this, name);
+      this.sites.set(name, site);
+    }
+    return site;
+  }
+
   /** Counts a call at `name` and says whether it must fail. */
   shouldFail(name: string): boolean {
-    let state = this.points.get(name);
-    if (state === undefined) {
-      state = { calls: 0, failures: 0, policy: null, callsSinceArmed: 0 };
-      this.points.set(name, state);
-    }
-    state.calls++;
-    if (this.armedCount === 0 || state.policy === null) return false;
-    state.callsSinceArmed++;
-    const policy = state.policy;
+    return this.site(name).shouldFail();
+  }
+
+  /** @internal Applies an armed site's policy to the call it just counted. */
+  decide(site: FailPointSite): boolean {
+    const policy = site.policy!;
+    site.callsSinceArmed++;
     let fail: boolean;
     if ('nth' in policy) {
-      fail = state.callsSinceArmed === policy.nth;
-      if (fail) this.disarm(state);
+      fail = site.callsSinceArmed === policy.nth;
+      if (fail) site.policy = null;
     } else if ('every' in policy) {
       fail = true;
     } else {
       fail = this.rng.nextFloat() < policy.probability;
     }
     if (fail) {
-      state.failures++;
-      if (this.trace.active) this.trace.emit('fail-point', { name, call: state.calls });
+      site.failures++;
+      if (this.trace.active) this.trace.emit('fail-point', { name: site.name, call: site.calls });
     }
     return fail;
   }
@@ -77,51 +105,46 @@ export class FailPoints {
         `fail point ${name}: probability must be in [0, 1], got ${policy.probability}`,
       );
     }
-    let state = this.points.get(name);
-    if (state === undefined) {
-      state = { calls: 0, failures: 0, policy: null, callsSinceArmed: 0 };
-      this.points.set(name, state);
-    }
-    if (state.policy === null) this.armedCount++;
-    state.policy = policy;
-    state.callsSinceArmed = 0;
+    const site = this.site(name);
+    site.policy = policy;
+    site.callsSinceArmed = 0;
   }
 
   /** Disarms one point, or all of them. Call counts are kept. */
-  disarm(nameOrState?: string | FailPointState): void {
-    if (nameOrState === undefined) {
-      for (const state of this.points.values()) state.policy = null;
-      this.armedCount = 0;
+  disarm(name?: string): void {
+    if (name === undefined) {
+      for (const site of this.sites.values()) site.policy = null;
       return;
     }
-    const state = typeof nameOrState === 'string' ? this.points.get(nameOrState) : nameOrState;
-    if (state !== undefined && state.policy !== null) {
-      state.policy = null;
-      this.armedCount--;
-    }
+    const site = this.sites.get(name);
+    if (site !== undefined) site.policy = null;
   }
 
   /** How many times `name` was reached. */
   calls(name: string): number {
-    return this.points.get(name)?.calls ?? 0;
+    return this.sites.get(name)?.calls ?? 0;
   }
 
   /** How many calls at `name` were made to fail. */
   failures(name: string): number {
-    return this.points.get(name)?.failures ?? 0;
+    return this.sites.get(name)?.failures ?? 0;
   }
 
   /** Every fail point name reached so far, sorted. */
   seen(): string[] {
-    return [...this.points.entries()]
-      .filter(([, state]) => state.calls > 0)
-      .map(([name]) => name)
+    return [...this.sites.values()]
+      .filter((site) => site.calls > 0)
+      .map((site) => site.name)
       .sort();
   }
 
-  /** Forgets all counts and disarms everything. */
+  /** Forgets all counts and disarms everything (handles held by sites stay valid). */
   reset(): void {
-    this.points.clear();
-    this.armedCount = 0;
+    for (const site of this.sites.values()) {
+      site.calls = 0;
+      site.failures = 0;
+      site.policy = null;
+      site.callsSinceArmed = 0;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { InvariantError } from '../errors/invariant-error';
 import { hex, SocmemError } from '../errors/socmem-error';
-import type { FailPoints } from '../observability/fail-points';
+import type { FailPointSite, FailPoints } from '../observability/fail-points';
 import type { TraceStream } from '../observability/trace';
 import type { LeakReportEntry, PageAllocator } from './page-allocator';
 
@@ -41,6 +41,7 @@ export class SimplePageAllocator implements PageAllocator {
   private readonly used: Uint8Array;
   private readonly allocations = new Map<number, Allocation>();
   private readonly deps: SimplePageAllocatorDeps;
+  private readonly allocFailPoint: FailPointSite;
   /** No page below this index is free. */
   private lowestFree = 0;
   private usedPages = 0;
@@ -59,6 +60,7 @@ export class SimplePageAllocator implements PageAllocator {
     this.size = config.size;
     this.used = new Uint8Array(config.size / pageSize);
     this.deps = deps;
+    this.allocFailPoint = deps.failPoints.site('page-alloc');
   }
 
   /** Pages currently allocated. */
@@ -78,7 +80,7 @@ export class SimplePageAllocator implements PageAllocator {
         `${this.name}: order ${order} is outside 0..${SIMPLE_MAX_ORDER}`,
       );
     }
-    if (this.deps.failPoints.shouldFail('page-alloc')) {
+    if (this.allocFailPoint.shouldFail()) {
       throw new SocmemError(
         'ENOMEM',
         `${this.name}: page-alloc fail point (order ${order}, owner ${owner})`,

@@ -71,6 +71,23 @@ describe('FailPoints', () => {
     expect(failures).toBeLessThan(140);
   });
 
+  it('hands out one handle per name, counting with the name-based calls', () => {
+    const { failPoints } = createMachine();
+    const site = failPoints.site('hot-alloc');
+    expect(failPoints.site('hot-alloc')).toBe(site);
+    failPoints.arm('hot-alloc', { nth: 2 });
+    expect([site.shouldFail(), failPoints.shouldFail('hot-alloc'), site.shouldFail()]).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    expect(failPoints.calls('hot-alloc')).toBe(3);
+    expect(site.failures).toBe(1);
+    failPoints.reset();
+    expect(site.calls).toBe(0);
+    expect(failPoints.seen()).toEqual([]);
+  });
+
   it('rejects bad policies with EINVAL', () => {
     const { failPoints } = createMachine();
     expect(() => failPoints.arm('x', { nth: 0 })).toThrow(

@@ -1,4 +1,4 @@
-import type { DataCache, FailPoints, PageAllocator } from '@socmem/hw-sim';
+import type { DataCache, FailPointSite, FailPoints, PageAllocator } from '@socmem/hw-sim';
 import { getOrder, IO_PGTABLE_ALLOC_FAIL_POINT, tableAllocFailPointError } from '../table-pages';
 import { ARM_LPAE_PAGE_OWNER } from './constants';
 
@@ -17,7 +17,8 @@ const MIN_TABLE_ALLOC = 64;
 export class ArmLpaeTableMemory {
   private readonly allocator: PageAllocator;
   private readonly cache: DataCache;
-  private readonly failPoints: FailPoints;
+  /** The 'io-pgtable-alloc' fail point, held so a check costs no name lookup. */
+  private readonly allocFailPoint: FailPointSite;
   private readonly coherentWalk: boolean;
   /** Table pages currently held (for checkInvariants and tests). */
   pagesHeld = 0;
@@ -32,7 +33,7 @@ export class ArmLpaeTableMemory {
   ) {
     this.allocator = allocator;
     this.cache = cache;
-    this.failPoints = failPoints;
+    this.allocFailPoint = failPoints.site(IO_PGTABLE_ALLOC_FAIL_POINT);
     this.coherentWalk = coherentWalk;
   }
 
@@ -42,7 +43,7 @@ export class ArmLpaeTableMemory {
    * Throws ENOMEM, taking nothing, when the fail point or the allocator fails.
    */
   alloc(size: number): number {
-    if (this.failPoints.shouldFail(IO_PGTABLE_ALLOC_FAIL_POINT)) {
+    if (this.allocFailPoint.shouldFail()) {
       throw tableAllocFailPointError('io-pgtable-arm', `table of ${size} bytes`);
     }
     const order = this.orderFor(size);
