@@ -1,9 +1,17 @@
 import { hex, SocmemError } from '@socmem/hw-sim';
 import type { BuddyAllocator } from './buddy-allocator';
-import { MIGRATE_CMA, MIGRATE_MOVABLE } from './constants';
+import { COMPACT_CLUSTER_MAX, MIGRATE_CMA, MIGRATE_MOVABLE } from './constants';
 import { freeRangeToBuddy } from './free-one-page';
 import { gfpflagsAllowBlocking } from './gfp';
-import { PG_ALLOCATED, PG_BUDDY, PG_CONTIG, PG_HEAD, PG_LRU, PG_RESERVED } from './page-frames';
+import {
+  type PageFrames,
+  PG_ALLOCATED,
+  PG_BUDDY,
+  PG_CONTIG,
+  PG_HEAD,
+  PG_LRU,
+  PG_RESERVED,
+} from './page-frames';
 
 /** Pages migrated, and the reason of the first page that could not move, of the last call. */
 export interface ContigRangeStats {
@@ -17,9 +25,10 @@ export interface ContigRangeStats {
  * allocator:
  * 1. isolate every pageblock the range touches (MIGRATE_ISOLATE; EBUSY when a non-CMA block
  *    holds unmovable pages inside the range, or a block is already isolated);
- * 2. migrate every movable page in the range out (targets are never in isolated blocks);
- *    a pinned or referenced page makes the call fail with EBUSY after the other pages moved,
- *    no target memory gives ENOMEM at once;
+ * 2. migrate the movable pages out in batches of COMPACT_CLUSTER_MAX (targets are never in
+ *    isolated blocks): a pinned page is skipped at isolation (step 3 then fails with EBUSY);
+ *    a page with an extra reference stays on its batch's list, and after 5 tries the call
+ *    fails with EBUSY, leaving later batches unmigrated; no target memory gives ENOMEM at once;
  * 3. `test_pages_isolated`: every page of [start, end) must now be free, else EBUSY;
  * 4. take the free blocks, giving back the parts outside the range;
  * 5. restore the pageblocks' types, success or not.
@@ -144,7 +153,17 @@ function checkIsolatable(
   }
 }
 
-/** `__alloc_contig_migrate_range`: moves every movable page of the range; EBUSY if one cannot move. */
+/** `++tries == 5` in `__alloc_contig_migrate_range`: attempts on one batch before EBUSY. */
+const MIGRATE_TRIES = 5;
+
+/**
+ * `__alloc_contig_migrate_range` (mm/page_alloc.c, v6.16): isolate up to COMPACT_CLUSTER_MAX
+ * movable pages from the scan position (`isolate_migratepages_range`), migrate them
+ * (`migrate_pages`), and retry the pages left on the list; the fifth attempt on one batch ends
+ * the whole call with EBUSY, so pages after that batch are never looked at. `migrate_pages`
+ * retries each page 10 times inside; nothing changes between those retries here, so one
+ * attempt per try stands for them. ENOMEM (no target frame) ends the call at once.
+ */
 function migrateRange(
   buddy: BuddyAllocator,
   start: number,
@@ -153,37 +172,68 @@ function migrateRange(
 ): void {
   const frames = buddy.frames;
   const migrator = buddy.migrator;
-  let busy = -1;
-  let reason = '';
-  for (let index = start; index < end; ) {
-    const flags = frames.flags[index]!;
-    if ((flags & PG_BUDDY) !== 0) {
-      index += 2 ** frames.order[index]!;
-      continue;
+  // One small array per call (not per page): a migration may re-enter alloc_contig_range.
+  const batch = new Int32Array(COMPACT_CLUSTER_MAX);
+  let count = 0;
+  let scan = start;
+  let tries = 0;
+  while (scan < end || count > 0) {
+    if (count === 0) {
+      // isolate_migratepages_range: stops right after the COMPACT_CLUSTER_MAX-th page.
+      while (scan < end && count < COMPACT_CLUSTER_MAX) {
+        const flags = frames.flags[scan]!;
+        if ((flags & PG_BUDDY) !== 0) {
+          scan += 2 ** frames.order[scan]!;
+          continue;
+        }
+        if ((flags & PG_LRU) !== 0) {
+          if (isolatable(frames, scan)) batch[count++] = scan;
+          else if (stats !== undefined && stats.busyPfn < 0) {
+            stats.busyPfn = frames.pfnOf(scan);
+            stats.busyReason = migrator.whyUnmovable(scan) ?? '';
+          }
+        }
+        scan++;
+      }
+      tries = 0;
+    } else if (++tries === MIGRATE_TRIES) {
+      const index = batch[0]!;
+      const pfn = frames.pfnOf(index);
+      const reason = migrator.whyUnmovable(index) ?? 'not migrated';
+      if (stats !== undefined) {
+        stats.busyPfn = pfn;
+        stats.busyReason = reason;
+      }
+      // putback_movable_pages: the pages left on the list stay where they are.
+      throw new SocmemError(
+        'EBUSY',
+        `alloc_contig_range: page at pfn ${hex(pfn)} cannot migrate: ${reason}`,
+      );
     }
-    if ((flags & PG_LRU) !== 0) {
-      const why = migrator.whyUnmovable(index);
-      if (why === null) {
+    // migrate_pages: the pages that moved leave the list, the failures stay on it, in order.
+    let left = 0;
+    for (let k = 0; k < count; k++) {
+      const index = batch[k]!;
+      if (migrator.whyUnmovable(index) === null) {
         migrator.migrateMovablePage(index);
         if (stats !== undefined) stats.migrated++;
-      } else if (busy < 0) {
-        busy = index;
-        reason = why;
+      } else {
+        batch[left++] = index;
       }
     }
-    index++;
+    count = left;
   }
-  if (busy >= 0) {
-    const pfn = frames.pfnOf(busy);
-    if (stats !== undefined) {
-      stats.busyPfn = pfn;
-      stats.busyReason = reason;
-    }
-    throw new SocmemError(
-      'EBUSY',
-      `alloc_contig_range: page at pfn ${hex(pfn)} cannot migrate: ${reason}`,
-    );
-  }
+}
+
+/**
+ * The `isolate_migratepages_block` test for an LRU page: an anonymous page whose reference
+ * count exceeds its map count plus one is skipped ("migration will fail if an anonymous page
+ * is pinned"). socmem's movable pages are anonymous pages mapped once; a FOLL_PIN adds
+ * GUP_PIN_COUNTING_BIAS (1024) references, so a pinned page is never isolated, while a page
+ * with one extra reference (get_page) is isolated and then fails to migrate.
+ */
+function isolatable(frames: PageFrames, index: number): boolean {
+  return frames.pinCount[index] === 0 && frames.refcount[index]! - 1 <= 1;
 }
 
 /** `test_pages_isolated`: every page of [start, end) free; returns the index where the first free block starts. */
@@ -199,9 +249,10 @@ function testPagesIsolated(
   const outer = containing < 0 ? start : containing;
   for (let index = outer; index < end; ) {
     if ((frames.flags[index]! & PG_BUDDY) === 0) {
+      const why = (frames.flags[index]! & PG_LRU) !== 0 ? buddy.migrator.whyUnmovable(index) : null;
       throw new SocmemError(
         'EBUSY',
-        `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) PFNs busy (pfn ${hex(frames.pfnOf(index))} in use)`,
+        `alloc_contig_range: [${hex(startPfn)}, ${hex(endPfn)}) PFNs busy (pfn ${hex(frames.pfnOf(index))} in use${why === null ? '' : `: ${why}`})`,
       );
     }
     index += 2 ** frames.order[index]!;

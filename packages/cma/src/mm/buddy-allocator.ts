@@ -231,11 +231,11 @@ export class BuddyAllocator implements PageAllocator {
   }
 
   /**
-   * `__free_one_page`: merges with free buddies and puts the block on its pageblock's list
-   * (see {@link freeOnePage}).
+   * `__free_one_page`: merges with free buddies and puts the block on its pageblock's list,
+   * at the tail when `toTail` (FPI_TO_TAIL) or a merge is likely (see {@link freeOnePage}).
    */
-  freeOne(index: number, order: number): void {
-    freeOnePage(this.frames, this.freeArea, this.maxPageOrder, index, order);
+  freeOne(index: number, order: number, toTail = false): void {
+    freeOnePage(this.frames, this.freeArea, this.maxPageOrder, index, order, toTail);
   }
 
   /** Marks the 2^order frames from `index` as one allocation owned by `ownerId`. */

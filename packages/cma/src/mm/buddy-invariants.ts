@@ -65,6 +65,12 @@ export function checkBuddyInvariants(buddy: BuddyAllocator): void {
           pages += size;
           previous = index;
         }
+        if (area.tails[area.listIndex(zone, order, type)] !== previous) {
+          throw new InvariantError(
+            name,
+            `free list ${zone}/${order}/${type}: tail is frame ${area.tails[area.listIndex(zone, order, type)]}, last block is ${previous}`,
+          );
+        }
         if (area.blocks[area.listIndex(zone, order, type)] !== blocks) {
           throw new InvariantError(
             name,

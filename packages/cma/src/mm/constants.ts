@@ -7,6 +7,12 @@
 /** Highest buddy order for 4 KiB pages (Linux default; CONFIG_ARCH_FORCE_MAX_ORDER overrides). */
 export const MAX_PAGE_ORDER = 10;
 
+/**
+ * `COMPACT_CLUSTER_MAX` (= SWAP_CLUSTER_MAX, include/linux/swap.h): pages isolated per batch by
+ * `isolate_migratepages_range` before they are migrated.
+ */
+export const COMPACT_CLUSTER_MAX = 32;
+
 /** `enum migratetype` (include/linux/mmzone.h). */
 export const MIGRATE_UNMOVABLE = 0;
 export const MIGRATE_MOVABLE = 1;

@@ -14,6 +14,8 @@ export class FreeArea {
   readonly orders: number;
   /** Head frame index per (zone, order, migratetype); -1 when empty. */
   readonly heads: Int32Array;
+  /** Tail frame index per (zone, order, migratetype); -1 when empty (for `list_add_tail`). */
+  readonly tails: Int32Array;
   /** Blocks per (zone, order, migratetype). */
   readonly blocks: Int32Array;
   /** Free pages per (zone, migratetype). */
@@ -25,6 +27,7 @@ export class FreeArea {
     this.orders = maxPageOrder + 1;
     const lists = MAX_NR_ZONES * this.orders * MIGRATE_TYPES;
     this.heads = new Int32Array(lists).fill(-1);
+    this.tails = new Int32Array(lists).fill(-1);
     this.blocks = new Int32Array(lists);
     this.pagesByType = new Float64Array(MAX_NR_ZONES * MIGRATE_TYPES);
   }
@@ -45,7 +48,28 @@ export class FreeArea {
     frames.prev[index] = -1;
     frames.next[index] = head;
     if (head >= 0) frames.prev[head] = index;
+    else this.tails[list] = index;
     this.heads[list] = index;
+    this.blocks[list]!++;
+    this.pagesByType[zone * 6 + migratetype]! += 1 << order; // 6 = MIGRATE_TYPES
+  }
+
+  /**
+   * Puts the block headed by `index` at the tail of the (zone, order, migratetype) list
+   * (`__add_to_free_list(..., tail = true)`): it is taken last, so it has time to merge.
+   */
+  addTail(index: number, order: number, migratetype: number, zone: number): void {
+    const frames = this.frames;
+    const list = this.listIndex(zone, order, migratetype);
+    const tail = this.tails[list]!;
+    frames.flags[index] = frames.flags[index]! | 1; // PG_BUDDY
+    frames.order[index] = order;
+    frames.listType[index] = migratetype;
+    frames.next[index] = -1;
+    frames.prev[index] = tail;
+    if (tail >= 0) frames.next[tail] = index;
+    else this.heads[list] = index;
+    this.tails[list] = index;
     this.blocks[list]!++;
     this.pagesByType[zone * 6 + migratetype]! += 1 << order; // 6 = MIGRATE_TYPES
   }
@@ -61,6 +85,7 @@ export class FreeArea {
     if (prev >= 0) frames.next[prev] = next;
     else this.heads[list] = next;
     if (next >= 0) frames.prev[next] = prev;
+    else this.tails[list] = prev;
     frames.flags[index] = frames.flags[index]! & ~1; // PG_BUDDY
     this.blocks[list]!--;
     this.pagesByType[zone * 6 + migratetype]! -= 1 << order; // 6 = MIGRATE_TYPES

@@ -6,7 +6,8 @@ import { type PageFrames, PG_RESERVED } from './page-frames';
 /**
  * `__free_one_page`: merges the block with free buddies of equal order (never across pageblocks
  * of differing types unless both are mergeable; the buddy's pageblocks then take this type)
- * and puts the result on the free list of its pageblock's type.
+ * and puts the result on the free list of its pageblock's type: at the tail when `toTail`
+ * (FPI_TO_TAIL) or when `buddy_merge_likely`, at the head otherwise.
  */
 export function freeOnePage(
   frames: PageFrames,
@@ -14,6 +15,7 @@ export function freeOnePage(
   maxPageOrder: number,
   index: number,
   order: number,
+  toTail = false,
 ): void {
   const pbOrder = frames.pageblockOrder;
   const blockFlags = frames.pageblock[index >>> pbOrder]!;
@@ -21,7 +23,7 @@ export function freeOnePage(
     // `split_large_buddy`: a block over pageblocks of differing types is freed pageblock by
     // pageblock, so each piece lands on its own type's list.
     for (let piece = index; piece < index + 2 ** order; piece += 2 ** pbOrder) {
-      freeOnePage(frames, area, maxPageOrder, piece, pbOrder);
+      freeOnePage(frames, area, maxPageOrder, piece, pbOrder, toTail);
     }
     return;
   }
@@ -55,7 +57,40 @@ export function freeOnePage(
     }
     order++;
   }
-  area.add(index, order, frames.effectiveType(index >>> pbOrder), span.zone);
+  const type = frames.effectiveType(index >>> pbOrder);
+  if (
+    toTail ||
+    buddyMergeLikely(frames, pfn, index, order, maxPageOrder, span.endPfn, span.startPfn)
+  )
+    area.addTail(index, order, type, span.zone);
+  else area.add(index, order, type, span.zone);
+}
+
+/**
+ * `buddy_merge_likely` (mm/page_alloc.c, v6.16): below MAX_PAGE_ORDER - 1, is the buddy of the
+ * combined block one order up free at that order (`page_is_buddy`)? Then this block's own buddy
+ * may be freed soon, so it goes to the tail of its list, where it waits longest.
+ */
+function buddyMergeLikely(
+  frames: PageFrames,
+  pfn: number,
+  index: number,
+  order: number,
+  maxPageOrder: number,
+  spanEnd: number,
+  spanStart: number,
+): boolean {
+  if (order >= maxPageOrder - 1) return false;
+  // higher_page_pfn = buddy_pfn & pfn: the pfn with bit `order` cleared.
+  const size = 1 << order;
+  const higherPfn = (pfn & size) === 0 ? pfn : pfn - size;
+  // Its buddy one order up: higher_page_pfn ^ (2 << order).
+  const higherBuddyPfn =
+    (higherPfn & (size << 1)) === 0 ? higherPfn + 2 * size : higherPfn - 2 * size;
+  // page_is_buddy also requires the same zone: a span is one zone's memory.
+  if (higherBuddyPfn < spanStart || higherBuddyPfn >= spanEnd) return false;
+  const higherBuddy = index + (higherBuddyPfn - pfn);
+  return (frames.flags[higherBuddy]! & 1) !== 0 && frames.order[higherBuddy] === order + 1; // PG_BUDDY
 }
 
 function samePageblockFlags(frames: PageFrames, index: number, order: number): boolean {
@@ -91,23 +126,28 @@ export function freeReservedRange(buddy: BuddyAllocator, startPfn: number, endPf
     }
     flags.fill(0, index, run);
     buddy.managedPages[span.zone]! += run - index;
-    freeRangeToBuddy(buddy, index, pfn, run - index);
+    // `__free_pages_core` frees with FPI_TO_TAIL (fresh memory goes to the tail of the lists).
+    freeRangeToBuddy(buddy, index, pfn, run - index, true);
     pfn += run - index;
   }
 }
 
-/** Frees [pfn, pfn + count), frame `index` onwards, in the largest naturally aligned blocks. */
+/**
+ * Frees [pfn, pfn + count), frame `index` onwards, in the largest naturally aligned blocks;
+ * `toTail` is FPI_TO_TAIL.
+ */
 export function freeRangeToBuddy(
   buddy: BuddyAllocator,
   index: number,
   pfn: number,
   count: number,
+  toTail = false,
 ): void {
   while (count > 0) {
     let order = 0;
     while (order < buddy.maxPageOrder && pfn % 2 ** (order + 1) === 0 && 2 ** (order + 1) <= count)
       order++;
-    buddy.freeOne(index, order);
+    buddy.freeOne(index, order, toTail);
     index += 2 ** order;
     pfn += 2 ** order;
     count -= 2 ** order;

@@ -76,7 +76,11 @@ export class PageblockOps {
     });
     for (let k = 0; k < count; k++) this.area.remove(this.scratchIndex[k]!, zone);
     frames.pageblock[block] = frames.pageblock[block]! & ~PB_MIGRATE_ISOLATE_BIT;
-    for (let k = 0; k < count; k++) this.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!);
+    // Linux either moves the blocks with move_to_free_list (list_move_tail) or, for a block
+    // that can merge past the pageblock, gives it back with __putback_isolated_page
+    // (FPI_TO_TAIL): either way they go to the tail.
+    for (let k = 0; k < count; k++)
+      this.freeOne(this.scratchIndex[k]!, this.scratchOrder[k]!, true);
   }
 
   /** Splits a free block of more than a pageblock that covers `block` into pageblock-sized pieces. */
@@ -107,17 +111,20 @@ export class PageblockOps {
   }
 
   /** `__free_one_page` for a block this class took off the lists. */
-  private freeOne(index: number, order: number): void {
-    freeOnePage(this.frames, this.area, this.maxPageOrder, index, order);
+  private freeOne(index: number, order: number, toTail = false): void {
+    freeOnePage(this.frames, this.area, this.maxPageOrder, index, order, toTail);
   }
 
-  /** Moves every free block inside a pageblock onto `migratetype`'s lists. */
+  /**
+   * Moves every free block inside a pageblock onto `migratetype`'s lists, at the tail, as
+   * `move_to_free_list` does (list_move_tail).
+   */
   private moveFreePages(block: number, migratetype: number): void {
     const zone = this.frames.zoneOfIndex(block << this.frames.pageblockOrder);
     this.forEachFreeBlock(block, (index, order) => {
       if (this.frames.listType[index] === migratetype) return;
       this.area.remove(index, zone);
-      this.area.add(index, order, migratetype, zone);
+      this.area.addTail(index, order, migratetype, zone);
     });
   }
 

@@ -20,7 +20,8 @@ export function longDescriptorFaultStatus(kind: FaultKind, level: number): numbe
 
 /**
  * Short-descriptor FS[4:0] (ARM ARM B3.13.3, Table B3-23): section (level 1) and page (level 2)
- * variants. The short-descriptor format has no address-size fault; it reports 0 for that kind.
+ * variants. The short-descriptor format has no address-size fault and no walker reports one
+ * for it; the case returns 0 only so the switch covers every fault kind.
  */
 export function shortDescriptorFaultStatus(kind: FaultKind, level: number): number {
   const page = level === 2;

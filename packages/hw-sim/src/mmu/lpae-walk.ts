@@ -32,6 +32,10 @@ function descriptorAddress(lo: number, hi: number, shift: number, pa52: boolean)
  * smmu_ptw_64_s1/s2; reference io-pgtable.md §2, §7). Check order at a descriptor: fault on an
  * invalid or reserved descriptor (translation), output or next-table address above the output
  * size (address size), then at the leaf AF (access flag) before permission (ARM ARM D8.5.1).
+ * The address-size check covers the output-address field only, bits [47:granule] (plus
+ * [15:12] as PA[51:48] with 52-bit 64K), at the level of the descriptor, table or leaf, as
+ * QEMU get_phys_addr_lpae checks `descaddr >> outputsize`; descriptor bits [51:48] (RES0 in
+ * tables, DBM/GP in leaves) are outside the field and never fault.
  */
 export function walkLpae(
   reader: DescriptorReader,

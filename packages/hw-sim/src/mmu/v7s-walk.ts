@@ -25,10 +25,18 @@ export function validateV7sConfig(config: WalkConfig): void {
       `${where}: input size ${config.inputBits} bits is outside 32..${maxIn}`,
     );
   }
-  if (!Number.isInteger(config.outputBits) || config.outputBits < 32 || config.outputBits > 40) {
+  // 40 bits is the most a supersection can address (PA[39:32] in bits [23:20] and [8:5]);
+  // MediaTek 4 GB mode reaches 35 bits (Linux arm_v7s_alloc_pgtable rejects oas > 35 with
+  // IO_PGTABLE_QUIRK_ARM_MTK_EXT, and ias > 34).
+  const maxOut = config.mtkExtension ? 35 : 40;
+  if (
+    !Number.isInteger(config.outputBits) ||
+    config.outputBits < 32 ||
+    config.outputBits > maxOut
+  ) {
     throw new SocmemError(
       'EINVAL',
-      `${where}: output size ${config.outputBits} bits is outside 32..40`,
+      `${where}: output size ${config.outputBits} bits is outside 32..${maxOut}${config.mtkExtension ? ' (MediaTek 4 GB mode)' : ''}`,
     );
   }
   if (config.startLevel !== 1 || config.concatenatedTables !== 1) {
@@ -51,6 +59,15 @@ export function validateV7sConfig(config: WalkConfig): void {
 }
 
 /**
+ * Output addresses: sections and pages carry a 32-bit PA. A supersection carries PA[39:32]
+ * in bits [23:20] (PA[35:32]) and [8:5] (PA[39:36]) — QEMU get_phys_addr_v6 always decodes
+ * all eight, as on LPAE-capable cores, where the ARM ARM requires 40-bit supersections
+ * (`outputBits` 40). That extension is optional without LPAE (e.g. Cortex-A8 TRM §6.3: "does
+ * not support the optional extension of physical address bits [39:32]"), where software
+ * must leave them zero; the model's choice is that PA bits at or above `outputBits` are not
+ * implemented and are ignored. The same holds for MediaTek PA bits 32..34. The short-descriptor format has no address-size fault
+ * (ARM ARM B3.13.3, Table B3-23 has no such FS encoding), so no output address faults.
+ *
  * Walks ARMv7 short-descriptor tables (ARM ARM B3.5.1; Linux io-pgtable-arm-v7s; reference
  * io-pgtable.md §4): level 1 holds 1 MiB sections, 16 MiB supersections (bit 18, the entry
  * repeated 16 times) or page-table pointers (bits [31:10]); level 2 holds 64 KiB large pages
@@ -83,10 +100,14 @@ export function walkV7s(
     // Section or supersection. Attributes: B 2, C 3, XN 4, AP[1:0] 11:10, TEX 14:12, AP2 15, S 16, nG 17, NS 19.
     const supersection = (l1 & 0x4_0000) !== 0;
     const size = supersection ? 0x100_0000 : 0x10_0000;
-    let base = (l1 & (supersection ? 0xff00_0000 : 0xfff0_0000)) >>> 0;
-    if (config.mtkExtension) base += mtkHighBits(l1);
-    else if (supersection)
-      base += ((l1 >>> 20) & 0xf) * 0x1_0000_0000 + ((l1 >>> 5) & 0xf) * 2 ** 36;
+    const low = (l1 & (supersection ? 0xff00_0000 : 0xfff0_0000)) >>> 0;
+    // PA[39:32]: PA[35:32] from bits [23:20], PA[39:36] from bits [8:5].
+    const high = config.mtkExtension
+      ? mtkHighBits(l1)
+      : supersection
+        ? ((l1 >>> 20) & 0xf) | (((l1 >>> 5) & 0xf) << 4)
+        : 0;
+    const base = low + (high & ((1 << (config.outputBits - 32)) - 1)) * 0x1_0000_0000;
     const xn = !config.mtkExtension && (l1 & 0x10) !== 0;
     const pxn = l1Type === 3;
     const ap = ((l1 >>> 10) & 3) | ((l1 >>> 13) & 4);
@@ -124,7 +145,8 @@ export function walkV7s(
   const large = l2Type === 1;
   const size = large ? 0x1_0000 : 0x1000;
   let base = (l2 & (large ? 0xffff_0000 : 0xffff_f000)) >>> 0;
-  if (config.mtkExtension) base += mtkHighBits(l2);
+  if (config.mtkExtension)
+    base += (mtkHighBits(l2) & ((1 << (config.outputBits - 32)) - 1)) * 0x1_0000_0000;
   const xn = large ? (l2 & 0x8000) !== 0 : (l2 & 1) !== 0;
   const tex = large ? (l2 >>> 12) & 7 : (l2 >>> 6) & 7;
   const ap = ((l2 >>> 4) & 3) | ((l2 >>> 7) & 4);
@@ -147,11 +169,13 @@ export function walkV7s(
   );
 }
 
-/** MediaTek 4 GB mode: PA bit 32 in bit 9, bit 33 in bit 4, bit 34 in bit 5 (Linux ARM_V7S_ATTR_MTK_PA_BIT3x). */
+/**
+ * MediaTek 4 GB mode: PA[34:32] as a 3-bit number — bit 32 in bit 9, bit 33 in bit 4, bit 34
+ * in bit 5 (Linux ARM_V7S_ATTR_MTK_PA_BIT32/33/34).
+ */
 function mtkHighBits(descriptor: number): number {
   return (
-    (((descriptor >>> 9) & 1) | (((descriptor >>> 4) & 1) << 1) | (((descriptor >>> 5) & 1) << 2)) *
-    0x1_0000_0000
+    ((descriptor >>> 9) & 1) | (((descriptor >>> 4) & 1) << 1) | (((descriptor >>> 5) & 1) << 2)
   );
 }
 
@@ -171,8 +195,6 @@ function finishLeaf(
   shareable: number,
   nonGlobal: boolean,
 ): boolean {
-  if (base >= POW2[config.outputBits]!)
-    return walkFault(out, 'address-size', level, config, access);
   out.level = level;
   out.pageSize = size;
   out.pa = base + (offset & (size - 1));

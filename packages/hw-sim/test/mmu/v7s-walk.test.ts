@@ -185,12 +185,61 @@ describe('v7s short descriptors (ARM ARM B3.5.1, Linux io-pgtable-arm-v7s)', () 
     expect(out.pa).toBe(0x7_4000_0001);
   });
 
-  it('without the MediaTek extension a 32-bit output cannot hold an extended supersection: address-size fault (model choice)', () => {
+  // QEMU get_phys_addr_v6 decodes PA[35:32] from bits [23:20] and PA[39:36] from bits [8:5]
+  // (40-bit supersections, required with LPAE). Without the optional extension (Cortex-A8
+  // TRM §6.3) those bits are SBZ; the model ignores PA bits at or above outputBits. There is
+  // no address-size fault in the short-descriptor format (ARM ARM B3.13.3, Table B3-23).
+  it('supersection PA[39:32] bits above a 32-bit output are ignored, never an address-size fault', () => {
     const m = newMachine();
-    put32(m, T, 0x4000_0000 | (1 << 20) | (1 << 18) | SECTION_RW);
+    put32(m, T, 0x4000_0000 | (0xf << 20) | (0xf << 5) | (1 << 18) | SECTION_RW);
     const out = new TranslationResult();
-    expect(newWalker(m).walk(v7sConfig(), 0x10, R, out)).toBe(false);
-    expect([out.fault, out.faultLevel, out.faultStatus]).toEqual(['address-size', 1, 0]);
+    expect(newWalker(m).walk(v7sConfig(), 0x10, R, out)).toBe(true);
+    expect([out.pa, out.fault]).toEqual([0x4000_0010, null]);
+  });
+
+  it('supersection PA[39:32]: a 36-bit output keeps PA[35:32] (bits [23:20]) and drops PA[39:36] (bits [8:5])', () => {
+    const m = newMachine();
+    put32(m, T, 0x4000_0000 | (0x9 << 20) | (0x5 << 5) | (1 << 18) | SECTION_RW);
+    const out = new TranslationResult();
+    expect(newWalker(m).walk(v7sConfig({ outputBits: 36 }), 0x10, R, out)).toBe(true);
+    expect(out.pa).toBe(0x9_4000_0010);
+    expect(newWalker(m).walk(v7sConfig({ outputBits: 40 }), 0x10, R, out)).toBe(true);
+    expect(out.pa).toBe(0x59_4000_0010);
+  });
+
+  it('sections ignore bits [23:20] and [8:5] (they are PA bits only in a supersection)', () => {
+    const m = newMachine();
+    // Bits [8:5] are the domain in a section; bit 20 is the base address LSB.
+    put32(m, T, 0x4000_0000 | (0xf << 5) | SECTION_RW);
+    const out = new TranslationResult();
+    expect(newWalker(m).walk(v7sConfig({ outputBits: 40 }), 0x10, R, out)).toBe(true);
+    expect(out.pa).toBe(0x4000_0010);
+  });
+
+  // Linux arm_v7s_alloc_pgtable: with IO_PGTABLE_QUIRK_ARM_MTK_EXT, ias <= 34 and oas <= 35.
+  it('MediaTek 4 GB mode: an output size above 35 bits is EINVAL; 35 is accepted', () => {
+    const walker = newWalker(newMachine());
+    const out = new TranslationResult();
+    for (const outputBits of [36, 40]) {
+      expect(() => walker.walk(v7sConfig({ mtkExtension: true, outputBits }), 0, R, out)).toThrow(
+        /EINVAL.*output size.*32\.\.35/,
+      );
+    }
+    expect(() =>
+      walker.walk(v7sConfig({ mtkExtension: true, outputBits: 35 }), 0, R, out),
+    ).not.toThrow();
+    expect(() => walker.walk(v7sConfig({ outputBits: 41 }), 0, R, out)).toThrow(/EINVAL.*32\.\.40/);
+  });
+
+  it('MediaTek 4 GB mode with a 33-bit output: PA bit 32 (bit 9) is decoded, bits 33/34 (bits 4/5) are not implemented', () => {
+    const m = newMachine();
+    put32(m, T, 0x4000_0000 | (1 << 9) | (1 << 5) | (1 << 4) | 0b10);
+    const out = new TranslationResult();
+    const walker = newWalker(m);
+    expect(walker.walk(v7sConfig({ mtkExtension: true, outputBits: 33 }), 0x42, R, out)).toBe(true);
+    expect(out.pa).toBe(0x1_4000_0042);
+    expect(walker.walk(v7sConfig({ mtkExtension: true, outputBits: 32 }), 0x42, R, out)).toBe(true);
+    expect(out.pa).toBe(0x4000_0042);
   });
 
   it('rejects stage 2, a misaligned table and a 33-bit input without the MediaTek extension (EINVAL)', () => {
