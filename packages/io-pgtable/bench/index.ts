@@ -10,6 +10,7 @@ import { type BenchCase, benchScale, runBenchSuite } from '@socmem/bench';
 import { createMachine } from '@socmem/hw-sim';
 import { allocIoPgtableOps, IOMMU_READ, IOMMU_WRITE, type IoPgtableOps } from '../src/index';
 import { RawRadixTable } from './raw-radix-table';
+import { v7sPairCase } from './v7s';
 
 const SZ_4K = 0x1000;
 const SZ_2M = 0x20_0000;
@@ -153,6 +154,6 @@ const cases: BenchCase[] = [];
 for (const cacheEnabled of [false, true]) {
   cases.push(mapCase(cacheEnabled, raw), pairCase(cacheEnabled, raw), blockCase(cacheEnabled));
 }
-cases.push(iovaToPhysCase(false, raw), iovaToPhysCase(true, raw));
+cases.push(iovaToPhysCase(false, raw), iovaToPhysCase(true, raw), v7sPairCase(PAGES, raw));
 // Long runs: each body maps 1M pages, so a short window would measure the JIT warming up.
 runBenchSuite('io-pgtable', cases, 1500);
