@@ -1,8 +1,8 @@
-import type { DataCache } from '../cpu/data-cache';
 import { hex, SocmemError } from '../errors/socmem-error';
 import type { Iommu, IommuOutcome } from '../iommu/iommu';
 import type { Machine } from '../machine';
 import type { Bus } from '../memory/bus';
+import type { DevicePort } from '../memory/device-port';
 import { ACCESS_PRIV, ACCESS_READ, ACCESS_WRITE, TranslationResult } from '../mmu/translation';
 import { type TransferFault, TransferResult } from './transfer-result';
 
@@ -76,7 +76,8 @@ export class BusMaster {
   readonly translation = new TranslationResult();
   readonly counters = new BusMasterCounters();
   private readonly bus: Bus;
-  private readonly cache: DataCache;
+  /** The untranslated port: owns the snoop-then-bus coherence policy. */
+  private readonly port: DevicePort;
   private readonly privilege: number;
   private pending: PendingTransfer | null = null;
 
@@ -103,7 +104,7 @@ export class BusMaster {
     this.iommu = options.iommu ?? null;
     this.privilege = options.privileged === true ? ACCESS_PRIV : 0;
     this.bus = machine.bus;
-    this.cache = machine.cache;
+    this.port = machine.devicePort(options.name, { coherent: this.coherent });
   }
 
   /** True while a transfer waits on a stalled IOMMU transaction. */
@@ -206,36 +207,26 @@ export class BusMaster {
     return 'ok';
   }
 
+  // The *Physical methods act on spans from resolve(); the port applies the coherence policy.
+
   /** Reads a resolved physical span (snooping the CPU cache when coherent). */
   readPhysical(pa: number, dst: Uint8Array, dstOffset: number, length: number): void {
-    if (this.coherent) this.cache.snoopRead(pa, length);
-    this.bus.read(pa, dst, dstOffset, length, this.name);
+    this.port.read(pa, dst, dstOffset, length);
   }
 
   /** Writes a resolved physical span (coherent writes drop stale CPU cache lines). */
   writePhysical(pa: number, src: Uint8Array, srcOffset: number, length: number): void {
-    if (this.coherent) this.cache.snoopWrite(pa, length);
-    this.bus.write(pa, src, srcOffset, length, this.name);
+    this.port.write(pa, src, srcOffset, length);
   }
 
   /** Fills a resolved physical span with a byte. */
   fillPhysical(pa: number, value: number, length: number): void {
-    if (this.coherent) this.cache.snoopWrite(pa, length);
-    this.bus.fill(pa, value, length, this.name);
+    this.port.fill(pa, value, length);
   }
 
-  /**
-   * Copies between two resolved physical spans as a read burst then a write burst on the bus
-   * (counted and traced as such), without staging the data in a buffer: a DMA engine's FIFO.
-   * Both spans must come from {@link resolve} (contiguous RAM).
-   */
+  /** Copies between two resolved physical spans without a staging buffer (see DevicePort.copy). */
   copyPhysical(dstPa: number, srcPa: number, length: number): void {
-    const bus = this.bus;
-    if (this.coherent) {
-      this.cache.snoopRead(srcPa, length);
-      this.cache.snoopWrite(dstPa, length);
-    }
-    bus.copy(dstPa, srcPa, length, this.name);
+    this.port.copy(dstPa, srcPa, length);
   }
 
   private start(

@@ -32,6 +32,27 @@ export class DevicePort {
     this.bus.write(pa, src, srcOffset, length, this.name);
   }
 
+  /** Sets `length` bytes at `pa` to `value`, as a device write. */
+  fill(pa: number, value: number, length: number): void {
+    this.bus.ram.requireRange(pa, length, 'write');
+    if (this.coherent) this.cache.snoopWrite(pa, length);
+    this.bus.fill(pa, value, length, this.name);
+  }
+
+  /**
+   * Copies RAM to RAM as one read burst and one write burst of this device (a DMA engine's
+   * FIFO): no staging buffer, counted and traced on the bus as such.
+   */
+  copy(dstPa: number, srcPa: number, length: number): void {
+    this.bus.ram.requireRange(srcPa, length, 'read');
+    this.bus.ram.requireRange(dstPa, length, 'write');
+    if (this.coherent) {
+      this.cache.snoopRead(srcPa, length);
+      this.cache.snoopWrite(dstPa, length);
+    }
+    this.bus.copy(dstPa, srcPa, length, this.name);
+  }
+
   read32(pa: number): number {
     if (this.coherent) this.cache.snoopRead(pa, 4);
     return this.bus.read32(pa, this.name);

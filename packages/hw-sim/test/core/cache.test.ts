@@ -72,6 +72,19 @@ describe('CPU data cache: write-back, write-allocate, 64-byte lines', () => {
     expect(machine.cpu.read32(BUFFER + 8)).toBe(0x6666_6666); // the CPU's other bytes survived
   });
 
+  it('device fills and copies follow the same coherence rules as reads and writes', () => {
+    const machine = machineWithCache();
+    machine.cpu.write32(BUFFER, 0x1234_5678); // dirty in the CPU cache only
+    machine.cpu.read32(BUFFER + 0x1000); // clean cached line over the destination
+    machine.devicePort('dma', { coherent: false }).copy(BUFFER + 0x1000, BUFFER, 64);
+    expect(machine.ram.read32(BUFFER + 0x1000)).toBe(0); // copied stale RAM
+    machine.devicePort('gpu', { coherent: true }).copy(BUFFER + 0x1000, BUFFER, 64);
+    expect(machine.cpu.read32(BUFFER + 0x1000)).toBe(0x1234_5678); // snooped, stale line dropped
+    machine.devicePort('gpu', { coherent: true }).fill(BUFFER, 0xee, 64);
+    expect(machine.cpu.read32(BUFFER)).toBe(0xeeee_eeee);
+    expect(() => machine.devicePort('dma').fill(0x1000, 0, 4)).toThrow(/EFAULT/);
+  });
+
   it('dirty lines reach RAM when evicted, at a time the program does not choose', () => {
     const machine = machineWithCache(1024, 2); // 8 sets x 2 ways
     machine.cpu.write32(BUFFER, 0xabcd_0001);
